@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import formbody from '@fastify/formbody';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { adminApiRoutes } from './admin/admin-api.routes.js';
+import type { AppContext } from './context.js';
+import { describeError } from './http/describe-error.js';
+import { healthRoutes } from './http/health.routes.js';
+import { createMetricsRegistry, registerMetrics } from './http/metrics.js';
+import { paidCallEnvelope } from './http/paid-call/envelope.js';
+import { qliveEnvelope } from './http/qlive/envelope.js';
+import { type AppSocketServer, createSocketServer } from './realtime/socket-server.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    io: AppSocketServer;
+  }
+}
+
+export interface BuildAppOptions {
+  /** pino options, or false to stay quiet (tests). */
+  logger?: boolean | Record<string, unknown>;
+}
+
+export const QLIVE_PREFIX = '/wx/api/qlive';
+
+/** The root plugin: infrastructure, then the three APIs, each inside its own envelope. */
+export async function buildApp(context: AppContext, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const { config } = context;
+  const app = Fastify({
+    logger: options.logger ?? {
+      level: config.logLevel,
+      redact: ['req.headers.authorization', 'req.body.token'],
+    },
+    genReqId: () => randomUUID(),
+    requestIdHeader: 'x-request-id',
+    bodyLimit: config.bodyLimitBytes,
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorateRequest('user', null);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(formbody);
+  await app.register(rateLimit, { global: false });
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Call orchestrator API',
+        description: 'Paid 1-on-1 calls (/app, /weapp), QLive live rooms (/wx/api/qlive) and the admin API.',
+        version: '1.0.0',
+      },
+      components: {
+        securitySchemes: {
+          adminBearer: { type: 'http', scheme: 'bearer' },
+          qliveToken: { type: 'apiKey', in: 'header', name: 'Authorization' },
+        },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  registerMetrics(app, createMetricsRegistry());
+  await app.register(healthRoutes, {
+    probes: {
+      postgres: () => context.database.ping(),
+      redis: async () => {
+        await context.redis.ping();
+      },
+    },
+  });
+
+  await app.register(adminApiRoutes, {
+    prefix: '/admin/api',
+    adminToken: context.adminToken,
+    users: context.users,
+    gifts: context.gifts,
+  });
+
+  await app.register(async (paidCall) => {
+    await paidCall.register(paidCallEnvelope, { authenticate: context.authenticate });
+  });
+
+  await app.register(
+    async (qlive) => {
+      await qlive.register(qliveEnvelope, { authenticate: context.authenticate });
+    },
+    { prefix: QLIVE_PREFIX },
+  );
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    const message = `no route ${request.method} ${path}`;
+    if (path.startsWith(QLIVE_PREFIX)) return reply.status(404).send({ detail: 'Not found.' });
+    if (path.startsWith('/admin/api')) return reply.status(404).send({ error: 'not_found', message });
+    return reply.status(404).send({ code: 404, message });
+  });
+  app.setErrorHandler((error, request, reply) => {
+    const described = describeError(error);
+    if (described.status >= 500) request.log.error({ err: error }, 'request failed');
+    return reply.status(described.status).send({ code: described.status, message: described.message });
+  });
+
+  app.io = createSocketServer(app.server, {
+    redis: context.redis,
+    prefix: config.redisPrefix,
+    authenticate: context.authenticate,
+  });
+  app.addHook('onClose', async () => {
+    app.io.disconnectSockets(true);
+    await app.io.close();
+  });
+
+  return app;
+}

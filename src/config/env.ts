@@ -1,0 +1,98 @@
+import { envSchema } from 'env-schema';
+import { type Static, Type } from 'typebox';
+
+/**
+ * Every setting the server reads, with its default. Validated once at boot; a bad value stops the
+ * process with a message naming the variable (see formatConfigError).
+ */
+export const ConfigSchema = Type.Object({
+  /** HTTP and Socket.IO port. */
+  PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65_535 }),
+  /** Interface to listen on; the Docker image sets 0.0.0.0. */
+  HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
+  /** Postgres connection string. Unset: embedded PGlite stored under DATA_DIR. */
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  /** Where PGlite, a private Redis and the generated admin token live when nothing else is configured. */
+  DATA_DIR: Type.String({ default: './data', minLength: 1 }),
+  /** Redis for machine snapshots, jobs and the Socket.IO adapter. Nothing answering: a private redis-server is started. */
+  REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379', pattern: '^rediss?://' }),
+  /** Prefix of every Redis key and BullMQ queue, so several deployments can share one Redis. */
+  REDIS_PREFIX: Type.String({ default: 'co:', pattern: '^[A-Za-z0-9_.-]+:$' }),
+  /** Bearer token of the admin API and panel. Unset: one is generated, printed once and kept under DATA_DIR. */
+  ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  /** How long a call rings before it ends as missed. */
+  RING_TIMEOUT_MS: Type.Integer({ default: 30_000, minimum: 1 }),
+  /** Length of one billed minute; shortened in tests and benchmarks. */
+  BILLING_INTERVAL_MS: Type.Integer({ default: 60_000, minimum: 1 }),
+  /** How long a party of a live call (or a room's matchmaker) may be disconnected before the server ends it. */
+  DISCONNECT_GRACE_MS: Type.Integer({ default: 30_000, minimum: 1 }),
+  /** Diamonds a guest pays per point the anchor earns (unitPriceDiamond = ceil(unitPrice × rate)). */
+  DIAMONDS_PER_POINT: Type.Number({ default: 2, exclusiveMinimum: 0 }),
+  /** Bounds of an anchor's per-minute price in points (updateUnitPrice). */
+  UNIT_PRICE_MIN: Type.Integer({ default: 1, minimum: 1 }),
+  UNIT_PRICE_MAX: Type.Integer({ default: 10_000, minimum: 1 }),
+  /** Price of a new anchor until she sets her own. */
+  DEFAULT_UNIT_PRICE: Type.Integer({ default: 30, minimum: 1 }),
+  /** Lifetime of an API token issued at login or by the admin API. */
+  TOKEN_TTL_DAYS: Type.Integer({ default: 30, minimum: 1 }),
+  /** Tencent Cloud TRTC/IM application; unset: a development value, logged as such. */
+  TENCENT_SDK_APP_ID: Type.Optional(Type.Integer({ minimum: 1 })),
+  TENCENT_SECRET_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  /** Tencent Cloud CSS domains and anti-leech key for push/play URLs. */
+  LIVE_PUSH_DOMAIN: Type.Optional(Type.String({ minLength: 1 })),
+  LIVE_PLAY_DOMAIN: Type.Optional(Type.String({ minLength: 1 })),
+  LIVE_PUSH_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  /** Lifetime of a signed push/play URL. */
+  LIVE_URL_TTL_SECONDS: Type.Integer({ default: 86_400, minimum: 60 }),
+  /** WeChat mini-program credentials and API base (tests point it at a local server). */
+  WECHAT_APP_ID: Type.Optional(Type.String({ minLength: 1 })),
+  WECHAT_APP_SECRET: Type.Optional(Type.String({ minLength: 1 })),
+  WECHAT_API_BASE: Type.String({ default: 'https://api.weixin.qq.com', pattern: '^https?://' }),
+  /** Requests per minute per client on login, call applies and gifts. */
+  RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 120, minimum: 1 }),
+  /** Largest accepted request body. */
+  BODY_LIMIT_BYTES: Type.Integer({ default: 65_536, minimum: 1024 }),
+  /** pino level. */
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    { default: 'info' },
+  ),
+});
+
+export type RawConfig = Static<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and validates the environment; throws ConfigError naming every bad variable. */
+export function readEnv(env: Record<string, string | undefined> = process.env): RawConfig {
+  const data = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  try {
+    return envSchema<RawConfig>({ schema: ConfigSchema, data });
+  } catch (error) {
+    throw new ConfigError(formatConfigError(error, data));
+  }
+}
+
+interface AjvErrorLike {
+  instancePath?: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+function formatConfigError(error: unknown, data: Record<string, string | undefined>): string {
+  const details = (error as { errors?: AjvErrorLike[] }).errors;
+  if (!Array.isArray(details) || details.length === 0) {
+    return `Invalid configuration: ${(error as Error).message}`;
+  }
+  const lines = details.map((detail) => {
+    const name =
+      (detail.instancePath ?? '').replace(/^\//, '') || String(detail.params?.missingProperty ?? '?');
+    const given = data[name];
+    return `  ${name} ${detail.message ?? 'is invalid'}${given === undefined ? '' : ` (got ${JSON.stringify(given)})`}`;
+  });
+  return `Invalid configuration:\n${lines.join('\n')}`;
+}

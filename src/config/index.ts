@@ -1,0 +1,92 @@
+import { ConfigError, type RawConfig, readEnv } from './env.js';
+
+export { ConfigError };
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  redisUrl: string;
+  redisPrefix: string;
+  adminToken: string | undefined;
+  ringTimeoutMs: number;
+  billingIntervalMs: number;
+  disconnectGraceMs: number;
+  diamondsPerPoint: number;
+  unitPrice: { min: number; max: number; default: number };
+  tokenTtlMs: number;
+  tencent: {
+    sdkAppId: number;
+    secretKey: string;
+    pushDomain: string;
+    playDomain: string;
+    pushKey: string;
+    urlTtlSeconds: number;
+  };
+  wechat: { appId: string; appSecret: string; apiBase: string };
+  rateLimitPerMinute: number;
+  bodyLimitBytes: number;
+  logLevel: RawConfig['LOG_LEVEL'];
+  /** Names of the variables that fell back to development values; logged at start. */
+  developmentFallbacks: string[];
+}
+
+/** Values that let a new user try everything locally; never valid against the real vendors. */
+const DEVELOPMENT_VALUES = {
+  TENCENT_SDK_APP_ID: 1_400_000_000,
+  TENCENT_SECRET_KEY: 'development-secret-key-not-for-production',
+  LIVE_PUSH_DOMAIN: 'push.live.localhost',
+  LIVE_PLAY_DOMAIN: 'play.live.localhost',
+  LIVE_PUSH_KEY: 'development-push-key',
+  WECHAT_APP_ID: 'wxdevelopment0000',
+  WECHAT_APP_SECRET: 'development-app-secret',
+} as const;
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const raw = readEnv(env);
+  const developmentFallbacks: string[] = [];
+  const orDevelopment = <K extends keyof typeof DEVELOPMENT_VALUES>(
+    name: K,
+  ): (typeof DEVELOPMENT_VALUES)[K] => {
+    const value = raw[name];
+    if (value !== undefined) return value as (typeof DEVELOPMENT_VALUES)[K];
+    developmentFallbacks.push(name);
+    return DEVELOPMENT_VALUES[name];
+  };
+  if (raw.UNIT_PRICE_MIN > raw.UNIT_PRICE_MAX) {
+    throw new ConfigError('Invalid configuration:\n  UNIT_PRICE_MIN must be <= UNIT_PRICE_MAX');
+  }
+  return {
+    port: raw.PORT,
+    host: raw.HOST,
+    databaseUrl: raw.DATABASE_URL,
+    dataDir: raw.DATA_DIR,
+    redisUrl: raw.REDIS_URL,
+    redisPrefix: raw.REDIS_PREFIX,
+    adminToken: raw.ADMIN_TOKEN,
+    ringTimeoutMs: raw.RING_TIMEOUT_MS,
+    billingIntervalMs: raw.BILLING_INTERVAL_MS,
+    disconnectGraceMs: raw.DISCONNECT_GRACE_MS,
+    diamondsPerPoint: raw.DIAMONDS_PER_POINT,
+    unitPrice: { min: raw.UNIT_PRICE_MIN, max: raw.UNIT_PRICE_MAX, default: raw.DEFAULT_UNIT_PRICE },
+    tokenTtlMs: raw.TOKEN_TTL_DAYS * 24 * 60 * 60 * 1000,
+    tencent: {
+      sdkAppId: orDevelopment('TENCENT_SDK_APP_ID'),
+      secretKey: orDevelopment('TENCENT_SECRET_KEY'),
+      pushDomain: orDevelopment('LIVE_PUSH_DOMAIN'),
+      playDomain: orDevelopment('LIVE_PLAY_DOMAIN'),
+      pushKey: orDevelopment('LIVE_PUSH_KEY'),
+      urlTtlSeconds: raw.LIVE_URL_TTL_SECONDS,
+    },
+    wechat: {
+      appId: orDevelopment('WECHAT_APP_ID'),
+      appSecret: orDevelopment('WECHAT_APP_SECRET'),
+      apiBase: raw.WECHAT_API_BASE.replace(/\/+$/, ''),
+    },
+    rateLimitPerMinute: raw.RATE_LIMIT_PER_MINUTE,
+    bodyLimitBytes: raw.BODY_LIMIT_BYTES,
+    logLevel: raw.LOG_LEVEL,
+    developmentFallbacks,
+  };
+}

@@ -1,0 +1,3 @@
+export * from './gifts.js';
+export * from './ledger.js';
+export * from './users.js';

@@ -1,0 +1,34 @@
+import fp from 'fastify-plugin';
+import { unauthorized } from '../../errors.js';
+import { describeError } from '../describe-error.js';
+import type { Authenticate } from '../request-user.js';
+
+/**
+ * QLive's wire style (Django REST Framework): objects as they are, `{detail}` for acknowledgements
+ * and failures, auth by `Authorization: QLiveToken <token>`.
+ */
+export const qliveEnvelope = fp<{ authenticate: Authenticate }>(
+  async (scope, { authenticate }) => {
+    scope.addHook('preValidation', async (request) => {
+      if (request.routeOptions.config.auth === false) return;
+      const token = request.headers.authorization?.match(/^QLiveToken\s+(\S+)$/i)?.[1];
+      const user = token ? await authenticate(token) : null;
+      if (!user)
+        throw unauthorized(token ? 'Invalid token.' : 'Authentication credentials were not provided.');
+      request.user = user;
+    });
+
+    scope.setErrorHandler((error, request, reply) => {
+      const described = describeError(error);
+      if (described.status >= 500) request.log.error({ err: error }, 'request failed');
+      if (described.status === 401) reply.header('www-authenticate', 'QLiveToken');
+      return reply.status(described.status).send({
+        detail: described.message,
+        ...(described.field ? { field: described.field } : {}),
+      });
+    });
+  },
+  { name: 'qlive-envelope' },
+);
+
+export const detailOk = { detail: 'OK' } as const;

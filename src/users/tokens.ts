@@ -1,0 +1,47 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { and, eq, gt, isNull } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { apiTokens, type User, users } from '../db/schema/index.js';
+
+/** Tokens are 40 hex characters, the shape the client apps were built against. */
+export function newToken(): string {
+  return randomBytes(20).toString('hex');
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export async function issueToken(db: Db, userId: number, ttlMs: number): Promise<string> {
+  const token = newToken();
+  await db.insert(apiTokens).values({
+    userId,
+    tokenHash: hashToken(token),
+    expiresAt: new Date(Date.now() + ttlMs),
+  });
+  return token;
+}
+
+/** The user a live (unexpired, unrevoked) token belongs to, or null. */
+export async function userForToken(db: Db, token: string): Promise<User | null> {
+  if (!/^[0-9a-f]{40}$/.test(token)) return null;
+  const rows = await db
+    .select({ user: users })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .where(
+      and(
+        eq(apiTokens.tokenHash, hashToken(token)),
+        isNull(apiTokens.revokedAt),
+        gt(apiTokens.expiresAt, new Date()),
+      ),
+    );
+  return rows[0]?.user ?? null;
+}
+
+export async function revokeToken(db: Db, token: string): Promise<void> {
+  await db
+    .update(apiTokens)
+    .set({ revokedAt: new Date() })
+    .where(eq(apiTokens.tokenHash, hashToken(token)));
+}

@@ -1,0 +1,67 @@
+import { eq } from 'drizzle-orm';
+import { adminGrant, postMovement } from '../billing/ledger.js';
+import type { Db } from '../db/client.js';
+import { type Currency, type User, type UserRole, users } from '../db/schema/index.js';
+import { notFound } from '../errors.js';
+import { issueToken } from './tokens.js';
+
+export interface NewUser {
+  role: UserRole;
+  nickname?: string | undefined;
+  age?: number | undefined;
+  gender?: 0 | 1 | 2 | undefined;
+  headImg?: string | undefined;
+  area?: string | undefined;
+  unitPrice?: number | undefined;
+  wechatOpenid?: string | undefined;
+  /** Starting balances, credited through the ledger as admin grants. */
+  balances?: Partial<Record<Currency, number>>;
+}
+
+export interface UsersServiceOptions {
+  tokenTtlMs: number;
+  defaultUnitPrice: number;
+}
+
+export function createUsersService(db: Db, options: UsersServiceOptions) {
+  async function create(input: NewUser): Promise<{ user: User; token: string }> {
+    const [user] = await db
+      .insert(users)
+      .values({
+        role: input.role,
+        nickname: input.nickname ?? '',
+        age: input.age ?? 0,
+        gender: input.gender ?? (input.role === 'anchor' ? 2 : input.role === 'guest' ? 1 : 0),
+        headImg: input.headImg ?? '',
+        area: input.area ?? '',
+        unitPrice: input.unitPrice ?? options.defaultUnitPrice,
+        wechatOpenid: input.wechatOpenid ?? null,
+      })
+      .returning();
+    if (!user) throw new Error('user insert returned nothing');
+    for (const [currency, amount] of Object.entries(input.balances ?? {}) as [Currency, number][]) {
+      if (amount > 0)
+        await postMovement(
+          db,
+          adminGrant(user.id, currency, amount, `grant:user:${user.id}:initial:${currency}`),
+        );
+    }
+    const token = await issueToken(db, user.id, options.tokenTtlMs);
+    return { user, token };
+  }
+
+  async function get(userId: number): Promise<User> {
+    const [user] = await db.select().from(users).where(eq(users.id, userId));
+    if (!user) throw notFound(`no user ${userId}`);
+    return user;
+  }
+
+  async function find(userId: number): Promise<User | null> {
+    const [user] = await db.select().from(users).where(eq(users.id, userId));
+    return user ?? null;
+  }
+
+  return { create, get, find };
+}
+
+export type UsersService = ReturnType<typeof createUsersService>;
