@@ -11,7 +11,10 @@ import { describeError } from './http/describe-error.js';
 import { healthRoutes } from './http/health.routes.js';
 import { createMetricsRegistry, registerMetrics } from './http/metrics.js';
 import { paidCallEnvelope } from './http/paid-call/envelope.js';
+import { paidCallGiftRoutes } from './http/paid-call/gifts.routes.js';
+import { paidCallUserRoutes } from './http/paid-call/users.routes.js';
 import { qliveEnvelope } from './http/qlive/envelope.js';
+import { qliveGiftRoutes } from './http/qlive/gifts.routes.js';
 import { type AppSocketServer, createSocketServer } from './realtime/socket-server.js';
 
 declare module 'fastify' {
@@ -84,11 +87,14 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
 
   await app.register(async (paidCall) => {
     await paidCall.register(paidCallEnvelope, { authenticate: context.authenticate });
+    await paidCall.register(paidCallUserRoutes, { context });
+    await paidCall.register(paidCallGiftRoutes, { context });
   });
 
   await app.register(
     async (qlive) => {
       await qlive.register(qliveEnvelope, { authenticate: context.authenticate });
+      await qlive.register(qliveGiftRoutes, { context });
     },
     { prefix: QLIVE_PREFIX },
   );

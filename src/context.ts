@@ -41,6 +41,7 @@ export async function createAppContext(options: ContextOptions): Promise<AppCont
   const users = createUsersService(database.db, {
     tokenTtlMs: config.tokenTtlMs,
     defaultUnitPrice: config.unitPrice.default,
+    unitPriceBounds: config.unitPrice,
   });
   const gifts = createGiftsService(database.db);
   return {

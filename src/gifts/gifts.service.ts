@@ -1,4 +1,4 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, count, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { type Gift, gifts } from '../db/schema/index.js';
 import { notFound } from '../errors.js';
@@ -21,6 +21,17 @@ export function createGiftsService(db: Db) {
     },
     async listActive(): Promise<Gift[]> {
       return db.select().from(gifts).where(eq(gifts.active, true)).orderBy(asc(gifts.id));
+    },
+    async page(offset: number, limit: number): Promise<{ total: number; gifts: Gift[] }> {
+      const [counted] = await db.select({ total: count() }).from(gifts).where(eq(gifts.active, true));
+      const rows = await db
+        .select()
+        .from(gifts)
+        .where(eq(gifts.active, true))
+        .orderBy(asc(gifts.id))
+        .offset(offset)
+        .limit(limit);
+      return { total: counted?.total ?? 0, gifts: rows };
     },
     async get(giftId: number): Promise<Gift> {
       const [gift] = await db.select().from(gifts).where(eq(gifts.id, giftId));

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { adminGrant, postMovement } from '../billing/ledger.js';
 import type { Db } from '../db/client.js';
 import { type Currency, type User, type UserRole, users } from '../db/schema/index.js';
-import { notFound } from '../errors.js';
+import { badRequest, notFound } from '../errors.js';
 import { issueToken } from './tokens.js';
 
 export interface NewUser {
@@ -21,6 +21,7 @@ export interface NewUser {
 export interface UsersServiceOptions {
   tokenTtlMs: number;
   defaultUnitPrice: number;
+  unitPriceBounds: { min: number; max: number };
 }
 
 export function createUsersService(db: Db, options: UsersServiceOptions) {
@@ -61,7 +62,22 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
     return user ?? null;
   }
 
-  return { create, get, find };
+  async function updateDisplay(userId: number, display: 0 | 1): Promise<void> {
+    await db.update(users).set({ display }).where(eq(users.id, userId));
+  }
+
+  /** Applies to calls created afterwards: a call copies the price when it starts ringing. */
+  async function updateUnitPrice(userId: number, unitPrice: number): Promise<void> {
+    if (unitPrice < options.unitPriceBounds.min || unitPrice > options.unitPriceBounds.max) {
+      throw badRequest(
+        `unitPrice must be between ${options.unitPriceBounds.min} and ${options.unitPriceBounds.max}`,
+        'unitPrice',
+      );
+    }
+    await db.update(users).set({ unitPrice }).where(eq(users.id, userId));
+  }
+
+  return { create, get, find, updateDisplay, updateUnitPrice };
 }
 
 export type UsersService = ReturnType<typeof createUsersService>;

@@ -1,0 +1,447 @@
+/**
+ * The paid 1-on-1 call as a pure XState machine: apply → ring → reply → live → hangup → settle.
+ *
+ * The host never keeps an actor alive. It runs this machine only through xstate's pure
+ * `initialTransition(callMachine, input)` / `transition(callMachine, snapshot, event)`, saves the
+ * snapshot, and then carries out the returned actions itself:
+ *
+ * - `chargeMinute {minute}` — charge the guest / credit the anchor for that started minute.
+ * - `settleCall {callId}` — the call has ended: write the record, push the result.
+ * - `xstate.raise` with a numeric `params.delay` — add a delayed job that sends `params.event`
+ *   back after `params.delay` ms, with a job id derived from `params.id`.
+ * - `xstate.cancel` — remove the delayed job whose id is `params.sendId`.
+ *
+ * Every event carries `at` (epoch ms, stamped by the host) so the machine never reads a clock.
+ * Every event that does not apply is ignored: `snapshot.can(event)` is false, `transition()`
+ * returns the same snapshot and no actions. That is what makes late or duplicated delayed jobs,
+ * double clicks and strangers' requests harmless.
+ */
+import { assign, enqueueActions, type SnapshotFrom, setup } from 'xstate';
+
+export type CallParty = 'guest' | 'anchor';
+
+export type CallState = 'ringing' | 'accepted' | 'live' | 'ended' | 'settled';
+
+export type CallEndReason =
+  | 'refused'
+  | 'cancelled'
+  | 'missed'
+  | 'hangup_guest'
+  | 'hangup_anchor'
+  | 'hangup_server'
+  | 'insufficient_funds'
+  | 'disconnect'
+  | 'banned';
+
+export interface CallInput {
+  callId: string;
+  guestId: number;
+  anchorId: number;
+  initiator: CallParty;
+  unitPricePoints: number;
+  unitPriceDiamonds: number;
+  ringTimeoutMs: number;
+  billingIntervalMs: number;
+  disconnectGraceMs: number;
+  /** Epoch ms when the call was created. */
+  at: number;
+}
+
+export interface CallBan {
+  userId: number;
+  type: 'account' | 'stream';
+  title: string;
+}
+
+export interface CallContext extends CallInput {
+  acceptedAt?: number;
+  startedAt?: number;
+  endedAt?: number;
+  endReason?: CallEndReason;
+  /** The user id of whoever ended the call, an admin id, or 'server'. */
+  endedBy?: number | string;
+  /** Minutes charged so far (billing is prepaid per started minute). */
+  minutesStarted: number;
+  disconnected: { guest: boolean; anchor: boolean };
+  ban?: CallBan;
+}
+
+export type CallEvent =
+  | { type: 'ACCEPT'; by: number; at: number }
+  | { type: 'REFUSE'; by: number; at: number }
+  | { type: 'START'; by: number; at: number }
+  | { type: 'HANGUP'; by: number; at: number }
+  | { type: 'SERVER_HANGUP'; by: string; at: number }
+  | { type: 'BAN'; userId: number; banType: 'account' | 'stream'; title: string; at: number }
+  | { type: 'TICK'; minute: number; at: number }
+  | { type: 'CHARGE_FAILED'; minute: number; at: number }
+  | { type: 'DISCONNECTED'; party: CallParty; at: number }
+  | { type: 'RECONNECTED'; party: CallParty; at: number }
+  | { type: 'GRACE_EXPIRED'; party: CallParty; at: number }
+  | { type: 'SETTLED'; at: number };
+
+export function partyOf(
+  context: Pick<CallContext, 'guestId' | 'anchorId'>,
+  userId: number,
+): CallParty | null {
+  if (userId === context.guestId) return 'guest';
+  if (userId === context.anchorId) return 'anchor';
+  return null;
+}
+
+function calleeOf(context: Pick<CallContext, 'initiator'>): CallParty {
+  return context.initiator === 'guest' ? 'anchor' : 'guest';
+}
+
+/** Party that sent a HANGUP/ACCEPT/REFUSE/START; null for any other event or a stranger. */
+function senderOf(context: CallContext, event: CallEvent): CallParty | null {
+  switch (event.type) {
+    case 'ACCEPT':
+    case 'REFUSE':
+    case 'START':
+    case 'HANGUP':
+      return partyOf(context, event.by);
+    default:
+      return null;
+  }
+}
+
+function userIdOf(context: CallContext, party: CallParty): number {
+  return party === 'guest' ? context.guestId : context.anchorId;
+}
+
+// xstate's own `after` events (`xstate.after.ringTimeout.call.*`) are sent back by the host's
+// delayed job and carry `at` only if the host stamps it; without one, the time the timeout was
+// due is the best deterministic answer.
+function endedAtOf(context: CallContext, event: { at?: unknown }): number {
+  if (typeof event.at === 'number') return event.at;
+  return (context.acceptedAt ?? context.at) + context.ringTimeoutMs;
+}
+
+function endedByOf(context: CallContext, event: CallEvent): number | string {
+  switch (event.type) {
+    case 'REFUSE':
+    case 'HANGUP':
+    case 'SERVER_HANGUP':
+      return event.by;
+    case 'GRACE_EXPIRED':
+      return userIdOf(context, event.party);
+    default:
+      return 'server';
+  }
+}
+
+/** Party a DISCONNECTED / RECONNECTED / GRACE_EXPIRED event is about; null for other events. */
+function connectionPartyOf(event: CallEvent): CallParty | null {
+  switch (event.type) {
+    case 'DISCONNECTED':
+    case 'RECONNECTED':
+    case 'GRACE_EXPIRED':
+      return event.party;
+    default:
+      return null;
+  }
+}
+
+export const callMachine = setup({
+  types: {
+    input: {} as CallInput,
+    context: {} as CallContext,
+    events: {} as CallEvent,
+  },
+  delays: {
+    ringTimeout: ({ context }) => context.ringTimeoutMs,
+    billingInterval: ({ context }) => context.billingIntervalMs,
+    disconnectGrace: ({ context }) => context.disconnectGraceMs,
+  },
+  guards: {
+    byCallee: ({ context, event }) => senderOf(context, event) === calleeOf(context),
+    byInitiator: ({ context, event }) => senderOf(context, event) === context.initiator,
+    byGuest: ({ context, event }) => senderOf(context, event) === 'guest',
+    byAnchor: ({ context, event }) => senderOf(context, event) === 'anchor',
+    // The anchor answers a guest's call and starts it in one go (create_room + startCall). An
+    // anchor-initiated call cannot skip the guest's agreement.
+    anchorStartsGuestCall: ({ context, event }) =>
+      context.initiator === 'guest' && senderOf(context, event) === 'anchor',
+    bansAParty: ({ context, event }) => event.type === 'BAN' && partyOf(context, event.userId) !== null,
+    // Billing jobs are at-least-once and may be late: only the very next minute counts.
+    isNextMinute: ({ context, event }) =>
+      event.type === 'TICK' && event.minute === context.minutesStarted + 1,
+    isCurrentMinute: ({ context, event }) =>
+      event.type === 'CHARGE_FAILED' && event.minute === context.minutesStarted,
+    partyIsConnected: ({ context, event }) => {
+      const party = connectionPartyOf(event);
+      return party !== null && !context.disconnected[party];
+    },
+    partyIsDisconnected: ({ context, event }) => {
+      const party = connectionPartyOf(event);
+      return party !== null && context.disconnected[party];
+    },
+  },
+  actions: {
+    // Effects, carried out by the host from transition()'s result; nothing runs here.
+    chargeMinute: (_, _params: { minute: number }) => {},
+    settleCall: (_, _params: { callId: string }) => {},
+
+    accept: assign(({ event }) => ({ acceptedAt: event.at })),
+    recordEnd: assign(({ context, event }, params: { reason: CallEndReason }) => ({
+      endReason: params.reason,
+      endedBy: endedByOf(context, event),
+      endedAt: endedAtOf(context, event),
+    })),
+    recordBan: assign(({ event }) =>
+      event.type === 'BAN' ? { ban: { userId: event.userId, type: event.banType, title: event.title } } : {},
+    ),
+    startBilling: assign(({ context, event }) => ({
+      // Starting straight from `ringing` is the callee's agreement too.
+      acceptedAt: context.acceptedAt ?? event.at,
+      startedAt: event.at,
+      minutesStarted: 1,
+    })),
+    countMinute: assign(({ context, event }) => ({
+      minutesStarted: event.type === 'TICK' ? event.minute : context.minutesStarted,
+    })),
+    // The minute that failed to charge was never paid for.
+    uncountMinute: assign(({ context }) => ({ minutesStarted: context.minutesStarted - 1 })),
+    // `raise` copies its `id` option as is (xstate 5.33 never calls it), so an id that names the
+    // minute needs a fresh raise per run, which is what enqueueActions gives.
+    scheduleNextTick: enqueueActions(({ context, event, enqueue }) => {
+      const minute = context.minutesStarted + 1;
+      enqueue.raise(
+        { type: 'TICK', minute, at: event.at + context.billingIntervalMs },
+        { id: `minute-${minute}`, delay: 'billingInterval' },
+      );
+    }),
+    markDisconnected: assign(({ context, event }, params: { disconnected: boolean }) => {
+      const party = connectionPartyOf(event);
+      return party === null
+        ? {}
+        : { disconnected: { ...context.disconnected, [party]: params.disconnected } };
+    }),
+    scheduleGrace: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'DISCONNECTED') return;
+      enqueue.raise(
+        { type: 'GRACE_EXPIRED', party: event.party, at: event.at + context.disconnectGraceMs },
+        { id: `grace-${event.party}`, delay: 'disconnectGrace' },
+      );
+    }),
+    cancelGrace: enqueueActions(({ event, enqueue }) => {
+      if (event.type === 'RECONNECTED') enqueue.cancel(`grace-${event.party}`);
+    }),
+    // xstate cancels `after` timers by itself; these raises are ours to cancel when `live` is left
+    // for good. (A late job would be ignored anyway; a cancelled one never wakes a worker.)
+    cancelLiveTimers: enqueueActions(({ context, enqueue }) => {
+      enqueue.cancel(`minute-${context.minutesStarted + 1}`);
+      for (const party of ['guest', 'anchor'] as const) {
+        if (context.disconnected[party]) enqueue.cancel(`grace-${party}`);
+      }
+    }),
+  },
+}).createMachine({
+  id: 'call',
+  initial: 'ringing',
+  // Copied field by field so that nothing else the host passes ends up in the persisted snapshot.
+  context: ({ input }) => ({
+    callId: input.callId,
+    guestId: input.guestId,
+    anchorId: input.anchorId,
+    initiator: input.initiator,
+    unitPricePoints: input.unitPricePoints,
+    unitPriceDiamonds: input.unitPriceDiamonds,
+    ringTimeoutMs: input.ringTimeoutMs,
+    billingIntervalMs: input.billingIntervalMs,
+    disconnectGraceMs: input.disconnectGraceMs,
+    at: input.at,
+    minutesStarted: 0,
+    disconnected: { guest: false, anchor: false },
+  }),
+  states: {
+    ringing: {
+      // Each waiting state gets the full ring timeout of its own: the callee has it to answer,
+      // then the anchor has it again to start. A timeout job left over from `ringing` is a
+      // different event type (`xstate.after.ringTimeout.call.ringing`) that `accepted` ignores.
+      after: {
+        ringTimeout: { target: 'ended', actions: { type: 'recordEnd', params: { reason: 'missed' } } },
+      },
+      on: {
+        ACCEPT: { guard: 'byCallee', target: 'accepted', actions: 'accept' },
+        REFUSE: {
+          guard: 'byCallee',
+          target: 'ended',
+          actions: { type: 'recordEnd', params: { reason: 'refused' } },
+        },
+        START: { guard: 'anchorStartsGuestCall', target: 'live' },
+        HANGUP: [
+          {
+            guard: 'byInitiator',
+            target: 'ended',
+            actions: { type: 'recordEnd', params: { reason: 'cancelled' } },
+          },
+          {
+            guard: 'byCallee',
+            target: 'ended',
+            actions: { type: 'recordEnd', params: { reason: 'refused' } },
+          },
+        ],
+        SERVER_HANGUP: {
+          target: 'ended',
+          actions: { type: 'recordEnd', params: { reason: 'hangup_server' } },
+        },
+        BAN: {
+          guard: 'bansAParty',
+          target: 'ended',
+          actions: ['recordBan', { type: 'recordEnd', params: { reason: 'banned' } }],
+        },
+      },
+    },
+    accepted: {
+      after: {
+        ringTimeout: { target: 'ended', actions: { type: 'recordEnd', params: { reason: 'missed' } } },
+      },
+      on: {
+        REFUSE: {
+          guard: 'byCallee',
+          target: 'ended',
+          actions: { type: 'recordEnd', params: { reason: 'refused' } },
+        },
+        START: { guard: 'byAnchor', target: 'live' },
+        HANGUP: [
+          {
+            guard: 'byInitiator',
+            target: 'ended',
+            actions: { type: 'recordEnd', params: { reason: 'cancelled' } },
+          },
+          {
+            guard: 'byCallee',
+            target: 'ended',
+            actions: { type: 'recordEnd', params: { reason: 'refused' } },
+          },
+        ],
+        SERVER_HANGUP: {
+          target: 'ended',
+          actions: { type: 'recordEnd', params: { reason: 'hangup_server' } },
+        },
+        BAN: {
+          guard: 'bansAParty',
+          target: 'ended',
+          actions: ['recordBan', { type: 'recordEnd', params: { reason: 'banned' } }],
+        },
+      },
+    },
+    live: {
+      // Billing is prepaid: the first minute is charged on entry, each further one when it begins.
+      entry: [
+        'startBilling',
+        { type: 'chargeMinute', params: ({ context }) => ({ minute: context.minutesStarted }) },
+        'scheduleNextTick',
+      ],
+      exit: 'cancelLiveTimers',
+      on: {
+        TICK: {
+          guard: 'isNextMinute',
+          actions: [
+            'countMinute',
+            { type: 'chargeMinute', params: ({ context }) => ({ minute: context.minutesStarted }) },
+            'scheduleNextTick',
+          ],
+        },
+        CHARGE_FAILED: {
+          guard: 'isCurrentMinute',
+          target: 'ended',
+          actions: ['uncountMinute', { type: 'recordEnd', params: { reason: 'insufficient_funds' } }],
+        },
+        HANGUP: [
+          {
+            guard: 'byGuest',
+            target: 'ended',
+            actions: { type: 'recordEnd', params: { reason: 'hangup_guest' } },
+          },
+          {
+            guard: 'byAnchor',
+            target: 'ended',
+            actions: { type: 'recordEnd', params: { reason: 'hangup_anchor' } },
+          },
+        ],
+        DISCONNECTED: {
+          guard: 'partyIsConnected',
+          actions: [{ type: 'markDisconnected', params: { disconnected: true } }, 'scheduleGrace'],
+        },
+        RECONNECTED: {
+          guard: 'partyIsDisconnected',
+          actions: [{ type: 'markDisconnected', params: { disconnected: false } }, 'cancelGrace'],
+        },
+        GRACE_EXPIRED: {
+          guard: 'partyIsDisconnected',
+          target: 'ended',
+          actions: { type: 'recordEnd', params: { reason: 'disconnect' } },
+        },
+        SERVER_HANGUP: {
+          target: 'ended',
+          actions: { type: 'recordEnd', params: { reason: 'hangup_server' } },
+        },
+        BAN: {
+          guard: 'bansAParty',
+          target: 'ended',
+          actions: ['recordBan', { type: 'recordEnd', params: { reason: 'banned' } }],
+        },
+      },
+    },
+    ended: {
+      entry: { type: 'settleCall', params: ({ context }) => ({ callId: context.callId }) },
+      on: {
+        SETTLED: { target: 'settled' },
+      },
+    },
+    settled: { type: 'final' },
+  },
+});
+
+export type CallSnapshot = SnapshotFrom<typeof callMachine>;
+
+/** Which of the spec's `matchStatus` values a state shows: 2 not answered, 1 agreed, 3 over. */
+function matchStatusOf(state: CallState): 1 | 2 | 3 {
+  if (state === 'ringing') return 2;
+  if (state === 'accepted' || state === 'live') return 1;
+  return 3;
+}
+
+export interface CallView {
+  roomInstanceId: string;
+  state: CallState;
+  matchStatus: 1 | 2 | 3;
+  reason: CallEndReason | null;
+  guestId: number;
+  anchorId: number;
+  initiator: CallParty;
+  createdAt: number;
+  acceptedAt: number | null;
+  startedAt: number | null;
+  endedAt: number | null;
+  minutes: number;
+  unitPrice: number;
+  unitPriceDiamond: number;
+  ban?: CallBan;
+}
+
+/** The public view pushed to both parties and the admin panel. Timestamps not reached yet are null. */
+export function callView(snapshot: CallSnapshot): CallView {
+  const c = snapshot.context;
+  const state = snapshot.value as CallState;
+  return {
+    roomInstanceId: c.callId,
+    state,
+    matchStatus: matchStatusOf(state),
+    reason: c.endReason ?? null,
+    guestId: c.guestId,
+    anchorId: c.anchorId,
+    initiator: c.initiator,
+    createdAt: c.at,
+    acceptedAt: c.acceptedAt ?? null,
+    startedAt: c.startedAt ?? null,
+    endedAt: c.endedAt ?? null,
+    minutes: c.minutesStarted,
+    unitPrice: c.unitPricePoints,
+    unitPriceDiamond: c.unitPriceDiamonds,
+    ...(c.ban ? { ban: c.ban } : {}),
+  };
+}

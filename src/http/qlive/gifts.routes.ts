@@ -1,0 +1,45 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { AppContext } from '../../context.js';
+import { PageQuery, PaginatedResponse, pageOf, paginated } from './pagination.js';
+
+const QliveGift = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  image: Type.String(),
+  gold: Type.Integer(),
+  effect: Type.String(),
+});
+
+export const qliveGiftRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }> = async (
+  app,
+  { context },
+) => {
+  app.get(
+    '/qlive_gift/',
+    {
+      schema: {
+        tags: ['qlive: gifts'],
+        security: [{ qliveToken: [] }],
+        querystring: PageQuery,
+        response: { 200: PaginatedResponse(QliveGift) },
+      },
+    },
+    async (request) => {
+      const page = pageOf(request.query);
+      const { total, gifts } = await context.gifts.page(page.offset, page.size);
+      return paginated(
+        request,
+        page,
+        total,
+        gifts.map((gift) => ({
+          id: gift.id,
+          name: gift.name,
+          image: gift.imgUrl,
+          gold: gift.cost,
+          effect: gift.effect,
+        })),
+      );
+    },
+  );
+};
