@@ -4,14 +4,19 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import { adminApiRoutes } from './admin/admin-api.routes.js';
+import { attachCallSocketHandlers } from './calls/call-socket-handlers.js';
 import type { AppContext } from './context.js';
 import { describeError } from './http/describe-error.js';
 import { healthRoutes } from './http/health.routes.js';
 import { createMetricsRegistry, registerMetrics } from './http/metrics.js';
 import { paidCallEnvelope } from './http/paid-call/envelope.js';
+import { paidCallCallRoutes } from './http/paid-call/calls.routes.js';
 import { paidCallGiftRoutes } from './http/paid-call/gifts.routes.js';
+import { paidCallLiveRoomRoutes } from './http/paid-call/live-room.routes.js';
+import { paidCallPresenceRoutes } from './http/paid-call/presence.routes.js';
 import { paidCallUserRoutes } from './http/paid-call/users.routes.js';
 import { qliveEnvelope } from './http/qlive/envelope.js';
 import { qliveGiftRoutes } from './http/qlive/gifts.routes.js';
@@ -24,20 +29,16 @@ declare module 'fastify' {
 }
 
 export interface BuildAppOptions {
-  /** pino options, or false to stay quiet (tests). */
-  logger?: boolean | Record<string, unknown>;
+  logger: Logger;
 }
 
 export const QLIVE_PREFIX = '/wx/api/qlive';
 
 /** The root plugin: infrastructure, then the three APIs, each inside its own envelope. */
-export async function buildApp(context: AppContext, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+export async function buildApp(context: AppContext, options: BuildAppOptions): Promise<FastifyInstance> {
   const { config } = context;
   const app = Fastify({
-    logger: options.logger ?? {
-      level: config.logLevel,
-      redact: ['req.headers.authorization', 'req.body.token'],
-    },
+    loggerInstance: options.logger as FastifyBaseLogger,
     genReqId: () => randomUUID(),
     requestIdHeader: 'x-request-id',
     bodyLimit: config.bodyLimitBytes,
@@ -86,9 +87,22 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   });
 
   await app.register(async (paidCall) => {
-    await paidCall.register(paidCallEnvelope, { authenticate: context.authenticate });
+    await paidCall.register(paidCallEnvelope, {
+      authenticate: context.authenticate,
+      onAuthenticated: (user) => context.presence.touch(user.id),
+    });
     await paidCall.register(paidCallUserRoutes, { context });
     await paidCall.register(paidCallGiftRoutes, { context });
+    await paidCall.register(paidCallCallRoutes, {
+      calls: context.calls,
+      applyRateLimit: { max: config.rateLimitPerMinute, timeWindow: 60_000 },
+    });
+    await paidCall.register(paidCallLiveRoomRoutes, { calls: context.calls, live: context.live });
+    await paidCall.register(paidCallPresenceRoutes, {
+      presence: context.presenceService,
+      users: context.users,
+      diamondsPerPoint: config.diamondsPerPoint,
+    });
   });
 
   await app.register(
@@ -116,7 +130,10 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
     redis: context.redis,
     prefix: config.redisPrefix,
     authenticate: context.authenticate,
+    onConnection: (socket) =>
+      attachCallSocketHandlers(socket, { calls: context.calls, presence: context.presence, logger: context.logger }),
   });
+  context.attachSocketServer(app.io);
   app.addHook('onClose', async () => {
     app.io.disconnectSockets(true);
     await app.io.close();

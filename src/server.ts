@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from './config/index.js';
 import { type AppContext, createAppContext } from './context.js';
 import { openDatabase } from './db/client.js';
 import { RedisUnavailableError, resolveRedis } from './redis/private-redis.js';
+import { createLogger } from './logger.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -16,12 +17,14 @@ export interface RunningServer {
 
 export interface StartOptions {
   env?: Record<string, string | undefined>;
-  logger?: boolean | Record<string, unknown>;
+  /** false: no logs at all (tests). */
+  logger?: false;
 }
 
 /** Boots everything from the environment: config, Redis, database (migrated), services, HTTP + Socket.IO. */
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const config = loadConfig(options.env ?? process.env);
+  const logger = createLogger(options.logger === false ? 'silent' : config.logLevel);
   const bootLog = (message: string) => {
     if (options.logger !== false) console.log(`[boot] ${message}`);
   };
@@ -33,8 +36,15 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       : 'database: Postgres',
   );
   const admin = await resolveAdminToken(config.adminToken, config.dataDir);
-  const context = await createAppContext({ config, adminToken: admin.token, database, redisUrl: redis.url });
-  const app = await buildApp(context, options.logger === undefined ? {} : { logger: options.logger });
+  const context = await createAppContext({
+    config,
+    adminToken: admin.token,
+    database,
+    redisUrl: redis.url,
+    logger,
+  });
+  const app = await buildApp(context, { logger });
+  await context.startBackgroundWork();
   if (config.developmentFallbacks.length > 0) {
     app.log.warn(
       { variables: config.developmentFallbacks },

@@ -2,20 +2,28 @@ import fp from 'fastify-plugin';
 import { type TObject, type TProperties, Type } from 'typebox';
 import { unauthorized } from '../../errors.js';
 import { describeError } from '../describe-error.js';
+import type { User } from '../../db/schema/index.js';
 import type { Authenticate } from '../request-user.js';
 
 /**
  * The paid-call apps' wire style: every answer is `{code, message, ...fields}` with code 0 on success
  * and the HTTP status as code on failure; the token arrives in the body (or query, or a Bearer header).
  */
-export const paidCallEnvelope = fp<{ authenticate: Authenticate }>(
-  async (scope, { authenticate }) => {
+export interface EnvelopeOptions {
+  authenticate: Authenticate;
+  /** Runs (without delaying the answer) after a request authenticated: REST activity keeps polling clients online. */
+  onAuthenticated?: (user: User) => Promise<unknown>;
+}
+
+export const paidCallEnvelope = fp<EnvelopeOptions>(
+  async (scope, { authenticate, onAuthenticated }) => {
     scope.addHook('preValidation', async (request) => {
       if (request.routeOptions.config.auth === false) return;
       const token = tokenOf(request.body, request.query, request.headers.authorization);
       const user = token ? await authenticate(token) : null;
       if (!user) throw unauthorized(token ? 'unknown or expired token' : 'token is required');
       request.user = user;
+      onAuthenticated?.(user).catch((error) => request.log.warn({ err: error }, 'presence update failed'));
     });
 
     scope.setErrorHandler((error, request, reply) => {

@@ -1,0 +1,70 @@
+import type { Redis } from 'ioredis';
+
+const CLAIM_BOTH = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('GET', KEYS[1]) end
+if redis.call('EXISTS', KEYS[2]) == 1 then return redis.call('GET', KEYS[2]) end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[1])
+redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2])
+return false
+`;
+
+const RELEASE_IF_OWNED = `
+local released = 0
+for _, key in ipairs(KEYS) do
+  if redis.call('GET', key) == ARGV[1] then redis.call('DEL', key); released = released + 1 end
+end
+return released
+`;
+
+/**
+ * Which call each user is in (the "busy" marker, claimed for both parties in one atomic step, so a
+ * user is never in two calls) and the latest call of each anchor–guest pair (what `getMatchInfo`
+ * and the hang-up endpoints, which name only the other party, look up).
+ */
+export function createCallIndex(redis: Redis, prefix: string, pairTtlMs = 6 * 60 * 60 * 1000) {
+  const userKey = (userId: number) => `${prefix}call:user:${userId}`;
+  const pairKey = (anchorId: number, guestId: number) => `${prefix}call:pair:${anchorId}:${guestId}`;
+
+  return {
+    /** Claims both parties for callId; answers the call id that already holds one of them, or null. */
+    async claim(callId: string, guestId: number, anchorId: number): Promise<string | null> {
+      const holder = await redis.eval(
+        CLAIM_BOTH,
+        3,
+        userKey(guestId),
+        userKey(anchorId),
+        pairKey(anchorId, guestId),
+        callId,
+        String(pairTtlMs),
+      );
+      return typeof holder === 'string' ? holder : null;
+    },
+
+    /** Frees the parties, but only from this call (a newer call that claimed them stays). */
+    async release(callId: string, guestId: number, anchorId: number): Promise<void> {
+      await redis.eval(RELEASE_IF_OWNED, 2, userKey(guestId), userKey(anchorId), callId);
+    },
+
+    async activeCallOf(userId: number): Promise<string | null> {
+      return redis.get(userKey(userId));
+    },
+
+    async activeCallsOf(userIds: number[]): Promise<Map<number, string>> {
+      if (userIds.length === 0) return new Map();
+      const values = await redis.mget(...userIds.map(userKey));
+      const active = new Map<number, string>();
+      userIds.forEach((userId, index) => {
+        const callId = values[index];
+        if (callId) active.set(userId, callId);
+      });
+      return active;
+    },
+
+    async latestCallOfPair(anchorId: number, guestId: number): Promise<string | null> {
+      return redis.get(pairKey(anchorId, guestId));
+    },
+  };
+}
+
+export type CallIndex = ReturnType<typeof createCallIndex>;

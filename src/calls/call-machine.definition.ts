@@ -1,0 +1,82 @@
+import { type CallContext, type CallSnapshot, callMachine } from '../../machines/call.js';
+import { balanceOf } from '../billing/ledger.js';
+import { chargeCallMinute, chargesOfCall } from '../billing/call-billing.js';
+import type { Db } from '../db/client.js';
+import type { RuntimeEvent } from '../runtime/index.js';
+import { defineMachine } from '../runtime/index.js';
+import type { CallIndex } from './call-index.js';
+import type { CallRecordsRepository } from './call-records.repository.js';
+import { publicCallView } from './call-view.js';
+
+export interface CallEffectsDeps {
+  db: Db;
+  callIndex: CallIndex;
+  records: CallRecordsRepository;
+  /** Bound after the runtime exists: effects feed their outcome back to the machine as events. */
+  send(callId: string, event: RuntimeEvent): Promise<unknown>;
+  context(callId: string): Promise<CallContext | null>;
+  /** Tells the guest his balance will not cover the next minute. */
+  warnLowBalance(context: CallContext, diamondsLeft: number): Promise<void>;
+}
+
+const STREAM_STATUS = { account: 0, stream: 2 } as const;
+
+/**
+ * The call machine with its effects: `chargeMinute` moves one minute's money through the ledger (a
+ * failure becomes CHARGE_FAILED), `settleCall` writes the call record from the ledger, frees both
+ * parties and answers SETTLED. Both are idempotent, so a re-run after a crash changes nothing.
+ */
+export function callMachineDefinition(deps: CallEffectsDeps) {
+  return defineMachine({
+    machine: callMachine,
+    view: (snapshot: CallSnapshot) => publicCallView(snapshot),
+    effects: {
+      chargeMinute: async ({ id, params }) => {
+        const context = await deps.context(id);
+        if (!context) return;
+        const outcome = await chargeCallMinute(deps.db, {
+          callId: id,
+          minute: params.minute,
+          guestId: context.guestId,
+          anchorId: context.anchorId,
+          diamonds: context.unitPriceDiamonds,
+          points: context.unitPricePoints,
+        });
+        if (outcome === 'insufficient') {
+          await deps.send(id, { type: 'CHARGE_FAILED', minute: params.minute });
+          return;
+        }
+        const left = await balanceOf(deps.db, context.guestId, 'diamond');
+        if (left < context.unitPriceDiamonds) await deps.warnLowBalance(context, left);
+      },
+
+      settleCall: async ({ id }) => {
+        const context = await deps.context(id);
+        if (!context) return;
+        const charges = await chargesOfCall(deps.db, id);
+        await deps.records.insertOnce({
+          id: Number(id),
+          guestId: context.guestId,
+          anchorId: context.anchorId,
+          initiator: context.initiator,
+          unitPricePoints: context.unitPricePoints,
+          unitPriceDiamonds: context.unitPriceDiamonds,
+          status: context.startedAt ? 2 : 1,
+          endReason: context.endReason ?? 'hangup_server',
+          endedBy: context.endedBy === undefined ? null : String(context.endedBy),
+          minutes: charges.minutes,
+          diamonds: charges.diamonds,
+          points: charges.points,
+          banTitle: context.ban?.title ?? null,
+          banStreamStatus: context.ban ? STREAM_STATUS[context.ban.type] : null,
+          createdAt: new Date(context.at),
+          acceptedAt: context.acceptedAt ? new Date(context.acceptedAt) : null,
+          startedAt: context.startedAt ? new Date(context.startedAt) : null,
+          endedAt: new Date(context.endedAt ?? Date.now()),
+        });
+        await deps.callIndex.release(id, context.guestId, context.anchorId);
+        await deps.send(id, { type: 'SETTLED' });
+      },
+    },
+  });
+}

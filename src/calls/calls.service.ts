@@ -1,0 +1,191 @@
+import type { CallContext, CallEvent, CallInput, CallParty, CallSnapshot } from '../../machines/call.js';
+import { partyOf } from '../../machines/call.js';
+import { balanceOf } from '../billing/ledger.js';
+import { diamondPriceOf } from '../billing/call-billing.js';
+import type { Db } from '../db/client.js';
+import type { User } from '../db/schema/index.js';
+import { badRequest, conflict, forbidden, notFound, paymentRequired } from '../errors.js';
+import type { MachineRuntime } from '../runtime/index.js';
+import type { UsersService } from '../users/users.service.js';
+import type { CallIndex } from './call-index.js';
+import type { CallRecordsRepository } from './call-records.repository.js';
+import { type PublicCallView, publicCallView } from './call-view.js';
+
+export interface CallTimings {
+  ringTimeoutMs: number;
+  billingIntervalMs: number;
+  disconnectGraceMs: number;
+  diamondsPerPoint: number;
+}
+
+export interface CallsServiceDeps {
+  db: Db;
+  runtime: MachineRuntime<'call'>;
+  callIndex: CallIndex;
+  records: CallRecordsRepository;
+  users: UsersService;
+  timings: CallTimings;
+}
+
+type PartyEvent = Extract<CallEvent, { by: number }>['type'];
+
+/**
+ * The paid-call flow as the apps drive it: apply, accept, reply, start, hang up. Each operation
+ * checks who may do it to whom, then sends one event to the call's machine; an event the machine
+ * refuses in its current state is a 409 that names the state.
+ */
+export function createCallsService(deps: CallsServiceDeps) {
+  const { runtime, callIndex } = deps;
+
+  async function snapshotOf(callId: string): Promise<CallSnapshot | null> {
+    const instance = await runtime.get('call', callId);
+    return (instance?.snapshot as CallSnapshot | undefined) ?? null;
+  }
+
+  async function contextOf(callId: string): Promise<CallContext | null> {
+    return (await snapshotOf(callId))?.context ?? null;
+  }
+
+  function assertNotBanned(user: User, who: string): void {
+    if (user.banState !== 'none') throw forbidden(`${who} is banned`);
+  }
+
+  /** A busy marker whose call has already finished (a crash between end and release) is freed. */
+  async function claimParties(callId: string, guestId: number, anchorId: number): Promise<void> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const holder = await callIndex.claim(callId, guestId, anchorId);
+      if (holder === null) return;
+      const snapshot = await snapshotOf(holder);
+      if (snapshot && snapshot.value !== 'ended' && snapshot.value !== 'settled') {
+        throw conflict('busy: already in a call');
+      }
+      await callIndex.release(holder, guestId, anchorId);
+    }
+    throw conflict('busy: already in a call');
+  }
+
+  async function apply(caller: User, targetUserId: number, initiator: CallParty): Promise<PublicCallView> {
+    const targetRole = initiator === 'guest' ? 'anchor' : 'guest';
+    if (caller.id === targetUserId) throw badRequest('cannot call yourself', 'targetUserId');
+    assertNotBanned(caller, 'you are');
+    const target = await deps.users.find(targetUserId);
+    if (!target || target.role !== targetRole) throw notFound(`no ${targetRole} ${targetUserId}`, 'targetUserId');
+    assertNotBanned(target, `the ${targetRole}`);
+    const [guest, anchor] = initiator === 'guest' ? [caller, target] : [target, caller];
+
+    const callId = await deps.records.nextCallId();
+    await claimParties(callId, guest.id, anchor.id);
+    const input: CallInput = {
+      callId,
+      guestId: guest.id,
+      anchorId: anchor.id,
+      initiator,
+      unitPricePoints: anchor.unitPrice,
+      unitPriceDiamonds: diamondPriceOf(anchor.unitPrice, deps.timings.diamondsPerPoint),
+      ringTimeoutMs: deps.timings.ringTimeoutMs,
+      billingIntervalMs: deps.timings.billingIntervalMs,
+      disconnectGraceMs: deps.timings.disconnectGraceMs,
+      at: Date.now(),
+    };
+    try {
+      const created = await runtime.create('call', callId, input, { actor: String(caller.id) });
+      return created.view as PublicCallView;
+    } catch (error) {
+      await callIndex.release(callId, guest.id, anchor.id);
+      throw error;
+    }
+  }
+
+  /** The caller's live call with `otherUserId`, or a 409 saying there is none. */
+  async function callWith(user: User, otherUserId: number, field: string): Promise<CallSnapshot> {
+    const callId = await callIndex.activeCallOf(user.id);
+    const snapshot = callId ? await snapshotOf(callId) : null;
+    if (!snapshot) throw conflict(`no active call with user ${otherUserId}`);
+    const other = partyOf(snapshot.context, user.id) === 'guest' ? snapshot.context.anchorId : snapshot.context.guestId;
+    if (other !== otherUserId) throw conflict(`your active call is not with user ${otherUserId} (${field})`);
+    return snapshot;
+  }
+
+  async function sendByParty(snapshot: CallSnapshot, type: PartyEvent, by: number): Promise<PublicCallView> {
+    const callId = snapshot.context.callId;
+    const result = await runtime.send('call', callId, { type, by }, { actor: String(by) });
+    if (!result.applied) {
+      throw conflict(`call ${callId} is ${String((result.snapshot as CallSnapshot).value)}: ${type} does not apply`);
+    }
+    return result.view as PublicCallView;
+  }
+
+  return {
+    contextOf,
+    snapshotOf,
+
+    /** callGirl / callApplyGirl: a guest rings an anchor. */
+    applyToAnchor: (guest: User, anchorId: number) => apply(guest, anchorId, 'guest'),
+
+    /** callApplyMan: an anchor rings a guest. */
+    applyToGuest: (anchor: User, guestId: number) => apply(anchor, guestId, 'anchor'),
+
+    /** create_room with guestId: the anchor takes the guest's call (a no-op for her own outgoing call). */
+    async acceptByAnchor(anchor: User, guestId: number): Promise<PublicCallView> {
+      const snapshot = await callWith(anchor, guestId, 'guestId');
+      if (snapshot.context.initiator === 'anchor' || snapshot.value !== 'ringing') return publicCallView(snapshot);
+      return sendByParty(snapshot, 'ACCEPT', anchor.id);
+    },
+
+    /** callReplyGirl: the guest answers an anchor's call. */
+    async reply(guest: User, anchorId: number, agree: boolean): Promise<PublicCallView> {
+      const snapshot = await callWith(guest, anchorId, 'targetUserId');
+      if (snapshot.context.initiator !== 'anchor') throw conflict('this call was not made by the anchor');
+      return sendByParty(snapshot, agree ? 'ACCEPT' : 'REFUSE', guest.id);
+    },
+
+    /** startCall: the anchor goes live; the guest must be able to pay the first minute. */
+    async start(anchor: User, guestId: number): Promise<PublicCallView> {
+      assertNotBanned(anchor, 'you are');
+      const snapshot = await callWith(anchor, guestId, 'targetUserId');
+      if (snapshot.can({ type: 'START', by: anchor.id, at: Date.now() })) {
+        const diamonds = await balanceOf(deps.db, guestId, 'diamond');
+        if (diamonds < snapshot.context.unitPriceDiamonds) {
+          throw paymentRequired(
+            `the guest cannot pay the first minute (${snapshot.context.unitPriceDiamonds} diamonds)`,
+          );
+        }
+      }
+      return sendByParty(snapshot, 'START', anchor.id);
+    },
+
+    /** hangUpMan / hangUpGirl: either party ends the call (cancel, refuse or hang up, by state). */
+    async hangUp(user: User, otherUserId: number): Promise<PublicCallView> {
+      const snapshot = await callWith(user, otherUserId, 'targetUserId');
+      return sendByParty(snapshot, 'HANGUP', user.id);
+    },
+
+    /** getMatchInfo: the latest call of the anchor with this guest, from Redis. */
+    async matchInfo(anchor: User, guestId: number): Promise<PublicCallView> {
+      const callId = await callIndex.latestCallOfPair(anchor.id, guestId);
+      const snapshot = callId ? await snapshotOf(callId) : null;
+      if (!snapshot) throw notFound(`no call with guest ${guestId}`, 'targetUserId');
+      return publicCallView(snapshot);
+    },
+
+    /** The user's active call, if any (call:sync, reconnects). */
+    async activeCallView(userId: number): Promise<PublicCallView | null> {
+      const callId = await callIndex.activeCallOf(userId);
+      const snapshot = callId ? await snapshotOf(callId) : null;
+      return snapshot ? publicCallView(snapshot) : null;
+    },
+
+    /** A party's sockets all dropped, or one came back: the machine runs the grace period. */
+    async presenceChanged(userId: number, connected: boolean): Promise<void> {
+      const callId = await callIndex.activeCallOf(userId);
+      const context = callId ? await contextOf(callId) : null;
+      const party = context ? partyOf(context, userId) : null;
+      if (!callId || !party) return;
+      await runtime.send('call', callId, { type: connected ? 'RECONNECTED' : 'DISCONNECTED', party }, {
+        actor: String(userId),
+      });
+    },
+  };
+}
+
+export type CallsService = ReturnType<typeof createCallsService>;

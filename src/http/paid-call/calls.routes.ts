@@ -1,0 +1,97 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { CallsService } from '../../calls/calls.service.js';
+import type { PublicCallView } from '../../calls/call-view.js';
+import { Id } from '../schemas.js';
+import { userWithRole } from '../request-user.js';
+import { ok, paidCallBody, paidCallResponse } from './envelope.js';
+
+export interface CallRoutesDeps {
+  calls: CallsService;
+  /** Per-client limit on call applies (abuse: ringing everyone). */
+  applyRateLimit: { max: number; timeWindow: number };
+}
+
+/** What every call endpoint answers beside the envelope, so a client always learns the instance. */
+const CallFields = {
+  roomInstanceId: Type.Integer(),
+  matchStatus: Type.Integer({ description: '1 guest agreed / 2 not answered yet / 3 refused, cancelled or timed out' }),
+  state: Type.String({ description: 'ringing | accepted | live | ended | settled' }),
+  reason: Type.Union([Type.String(), Type.Null()]),
+};
+const CallResponse = paidCallResponse(CallFields);
+
+const callFields = (view: PublicCallView) => ({
+  roomInstanceId: view.roomInstanceId,
+  matchStatus: view.matchStatus,
+  state: view.state,
+  reason: view.reason,
+});
+
+const TargetBody = paidCallBody({ targetUserId: Id });
+
+/** `/app/live/*` endpoints of the call flow: apply → ring → reply → live → hang up. */
+export const paidCallCallRoutes: FastifyPluginAsyncTypebox<CallRoutesDeps> = async (app, { calls, applyRateLimit }) => {
+  const tags = ['paid-call: calls'];
+  const limited = { rateLimit: applyRateLimit };
+
+  app.post(
+    '/app/live/callGirl',
+    { schema: { tags, body: TargetBody, response: { 200: CallResponse } }, config: limited },
+    async (request) => ok(callFields(await calls.applyToAnchor(userWithRole(request, 'guest'), request.body.targetUserId))),
+  );
+
+  app.post(
+    '/app/live/callApplyGirl',
+    { schema: { tags, body: TargetBody, response: { 200: CallResponse } }, config: limited },
+    async (request) => ok(callFields(await calls.applyToAnchor(userWithRole(request, 'guest'), request.body.targetUserId))),
+  );
+
+  app.post(
+    '/app/live/callApplyMan',
+    { schema: { tags, body: TargetBody, response: { 200: CallResponse } }, config: limited },
+    async (request) => ok(callFields(await calls.applyToGuest(userWithRole(request, 'anchor'), request.body.targetUserId))),
+  );
+
+  app.post(
+    '/app/live/callReplyGirl',
+    {
+      schema: {
+        tags,
+        body: paidCallBody({
+          targetUserId: Id,
+          reply: Type.Union([Type.Literal(1), Type.Literal(2)], { description: '1 agree, 2 refuse' }),
+        }),
+        response: { 200: CallResponse },
+      },
+    },
+    async (request) => {
+      const guest = userWithRole(request, 'guest');
+      return ok(callFields(await calls.reply(guest, request.body.targetUserId, request.body.reply === 1)));
+    },
+  );
+
+  app.post(
+    '/app/live/getMatchInfo',
+    { schema: { tags, body: TargetBody, response: { 200: CallResponse } } },
+    async (request) => ok(callFields(await calls.matchInfo(userWithRole(request, 'anchor'), request.body.targetUserId))),
+  );
+
+  app.post(
+    '/app/live/startCall',
+    { schema: { tags, body: TargetBody, response: { 200: CallResponse } } },
+    async (request) => ok(callFields(await calls.start(userWithRole(request, 'anchor'), request.body.targetUserId))),
+  );
+
+  app.post(
+    '/app/live/hangUpMan',
+    { schema: { tags, body: TargetBody, response: { 200: CallResponse } } },
+    async (request) => ok(callFields(await calls.hangUp(userWithRole(request, 'anchor'), request.body.targetUserId))),
+  );
+
+  app.post(
+    '/app/live/hangUpGirl',
+    { schema: { tags, body: TargetBody, response: { 200: CallResponse } } },
+    async (request) => ok(callFields(await calls.hangUp(userWithRole(request, 'guest'), request.body.targetUserId))),
+  );
+};

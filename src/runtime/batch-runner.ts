@@ -1,0 +1,162 @@
+/**
+ * Runs one outbox batch after its transition was saved: the effects in order, then `onTransition`,
+ * then, for a final state, `onFinal` and the expiry; only then is the batch deleted. A batch that
+ * throws part-way stays in the outbox and `recoverPending` runs it again from the start.
+ *
+ * Why re-running is safe: every effect is idempotent. Delayed jobs have deterministic ids (BullMQ
+ * ignores a second add of a live id, and a fired timer is disarmed so a re-added job is not
+ * applied), removing a job twice is a no-op, and named effects get params and an idempotency key
+ * that are identical on every run, from which ledger keys are derived (`call:<id>:minute:<n>`).
+ * `onTransition` may push the same view twice and `onFinal` may archive twice (use an upsert).
+ */
+import type { DelayedEvents } from './delayed-events.js';
+import type { MachineStore, OutboxBatch } from './machine-store.js';
+import type {
+  AnyMachineDefinition,
+  EffectContext,
+  FinalRecord,
+  InstanceState,
+  RuntimeLogger,
+  TransitionNotice,
+} from './types.js';
+
+export interface BatchRunnerDeps<K extends string> {
+  store: MachineStore;
+  delayed: DelayedEvents;
+  definitions: Readonly<Record<K, AnyMachineDefinition>>;
+  onTransition?: (notice: TransitionNotice<K>) => Promise<void> | void;
+  onFinal?: (record: FinalRecord<K>) => Promise<void> | void;
+  finishedTtlMs: number;
+  logger: RuntimeLogger;
+}
+
+export class BatchRunner<K extends string> {
+  private readonly warned = new Set<string>();
+
+  constructor(private readonly deps: BatchRunnerDeps<K>) {}
+
+  /**
+   * `current` is the instance as it is now (null when gone): `onTransition` is only called when the
+   * batch is still the latest transition, or always on the live path. Returns true when the batch is done.
+   */
+  async complete(
+    kind: K,
+    id: string,
+    batch: OutboxBatch,
+    current: InstanceState | null,
+    recovered: boolean,
+  ): Promise<boolean> {
+    const { store, logger } = this.deps;
+    try {
+      await this.runEffects(kind, id, batch, recovered);
+    } catch (err) {
+      logger.error(
+        { err, kind, id, version: batch.version, recovered },
+        'machine effect failed; left for recovery',
+      );
+      return false;
+    }
+    if (current && (!recovered || current.version === batch.version)) {
+      await this.notify({ kind, id, batch, view: current.view, recovered });
+    }
+    if (!batch.final) {
+      await store.clearBatch(kind, id, batch.version);
+      return true;
+    }
+    try {
+      if (current && this.deps.onFinal && !(await store.isFinalized(kind, id))) {
+        await this.deps.onFinal({
+          kind,
+          id,
+          version: current.version,
+          snapshot: current.snapshot,
+          view: current.view,
+          history: await store.history(kind, id),
+        });
+      }
+    } catch (err) {
+      logger.error({ err, kind, id, version: batch.version }, 'onFinal failed; left for recovery');
+      return false;
+    }
+    await store.finalize(kind, id, batch.version, this.deps.finishedTtlMs, Date.now());
+    return true;
+  }
+
+  /** Pushes a transition that has no outbox batch (no effects, not final). */
+  async notifyPlain(kind: K, id: string, batch: OutboxBatch, view: unknown): Promise<void> {
+    await this.notify({ kind, id, batch, view, recovered: false });
+  }
+
+  private async runEffects(kind: K, id: string, batch: OutboxBatch, recovered: boolean): Promise<void> {
+    const { delayed, logger } = this.deps;
+    const handlers = this.deps.definitions[kind].effects;
+    for (const [index, effect] of batch.effects.entries()) {
+      if (effect.type === 'schedule') {
+        await delayed.schedule(
+          effect.jobId,
+          { kind, id, sendId: effect.sendId, event: effect.event },
+          effect.dueAt,
+        );
+      } else if (effect.type === 'unschedule') {
+        await delayed.unschedule(effect.jobId);
+      } else {
+        const handler = handlers[effect.name];
+        if (!handler) {
+          this.warnOnce(
+            `${kind}:${effect.name}`,
+            { kind, action: effect.name },
+            'machine action has no effect handler',
+          );
+          continue;
+        }
+        const ctx: EffectContext = {
+          kind,
+          id,
+          type: effect.name,
+          params: effect.params,
+          event: batch.event,
+          version: batch.version,
+          idempotencyKey: `${kind}:${id}:v${batch.version}:${index}`,
+          recovered,
+          logger,
+        };
+        await handler(ctx);
+      }
+    }
+  }
+
+  private async notify(args: {
+    kind: K;
+    id: string;
+    batch: OutboxBatch;
+    view: unknown;
+    recovered: boolean;
+  }): Promise<void> {
+    const { onTransition, logger } = this.deps;
+    if (!onTransition) return;
+    const { kind, id, batch, view, recovered } = args;
+    try {
+      await onTransition({
+        kind,
+        id,
+        version: batch.version,
+        event: batch.event,
+        from: batch.from,
+        to: batch.to,
+        actor: batch.actor,
+        at: batch.event.at ?? batch.savedAt,
+        view,
+        final: batch.final,
+        recovered,
+      });
+    } catch (err) {
+      logger.error({ err, kind, id, version: batch.version }, 'onTransition failed');
+    }
+  }
+
+  warnOnce(key: string, obj: object, msg: string): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.deps.logger.warn(obj, msg);
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Delayed machine events on BullMQ: every delayed `xstate.raise` becomes one delayed job with a
+ * deterministic id (keys.ts `delayedJobId`), every `xstate.cancel` removes it. When a job fires,
+ * the worker hands its event back to the runtime, which applies it only if the timer is still
+ * armed (effect-plan.ts) and the machine accepts it.
+ *
+ * BullMQ facts relied on (bullmq 5, checked in its Lua): adding a job whose id still exists in any
+ * state (delayed, waiting, active, kept completed/failed) is a no-op that returns the existing
+ * job, so re-running an outbox entry never doubles a timer. Once a job is removed (here: right
+ * after it completes) its id can be added again and will run again; that re-run is harmless
+ * because the fired timer is no longer armed. `Queue.remove` refuses (returns 0) for an active
+ * (locked) job and is a no-op for an unknown id; both are fine for a cancel. Jobs are
+ * at-least-once (a stalled job can run twice); the armed-timer check makes that harmless too.
+ */
+import { type Job, Queue, type RedisOptions, Worker } from 'bullmq';
+import type { RuntimeEvent, RuntimeLogger } from './types.js';
+
+export const DEFAULT_QUEUE_NAME = 'machine-events';
+
+export interface DelayedEventData {
+  kind: string;
+  id: string;
+  sendId: string;
+  event: RuntimeEvent;
+}
+
+export interface DelayedEventsOptions {
+  /** Connection options; the queue and the worker each open their own connections. */
+  connection: RedisOptions;
+  /** BullMQ key prefix (no trailing ':'). */
+  prefix: string;
+  name?: string;
+  /** Jobs processed at once per worker (default 16). */
+  concurrency?: number;
+  /** Attempts per job when delivering it throws, e.g. Redis unreachable (default 5, exponential from 500 ms). */
+  attempts?: number;
+  logger: RuntimeLogger;
+}
+
+/** ioredis/BullMQ connection options from a `redis://` or `rediss://` URL (BullMQ takes no URL). */
+export function connectionFromUrl(url: string): RedisOptions {
+  const u = new URL(url);
+  const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : undefined;
+  return {
+    host: u.hostname || '127.0.0.1',
+    port: u.port ? Number(u.port) : 6379,
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(db !== undefined && Number.isInteger(db) ? { db } : {}),
+    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+}
+
+export type DelayedEventHandler = (data: DelayedEventData, jobId: string) => Promise<unknown>;
+
+export class DelayedEvents {
+  readonly queue: Queue<DelayedEventData>;
+  private worker: Worker<DelayedEventData> | null = null;
+
+  constructor(private readonly options: DelayedEventsOptions) {
+    this.queue = new Queue<DelayedEventData>(this.name, {
+      connection: { ...options.connection },
+      prefix: options.prefix,
+    });
+    this.queue.on('error', (err) => options.logger.error({ err }, 'machine-events queue error'));
+  }
+
+  get name(): string {
+    return this.options.name ?? DEFAULT_QUEUE_NAME;
+  }
+
+  async schedule(jobId: string, data: DelayedEventData, dueAt: number): Promise<void> {
+    await this.queue.add(data.event.type, data, {
+      jobId,
+      delay: Math.max(0, dueAt - Date.now()),
+      attempts: this.options.attempts ?? 5,
+      backoff: { type: 'exponential', delay: 500 },
+      // Completed jobs go at once: nothing reads them, and a kept job would block its id.
+      removeOnComplete: true,
+      // Failed ones stay a while for the admin to look at.
+      removeOnFail: { age: 7 * 24 * 3600, count: 1000 },
+    });
+  }
+
+  async unschedule(jobId: string): Promise<void> {
+    await this.queue.remove(jobId);
+  }
+
+  start(handler: DelayedEventHandler): void {
+    if (this.worker) return;
+    const { logger } = this.options;
+    this.worker = new Worker<DelayedEventData>(
+      this.name,
+      async (job: Job<DelayedEventData>) => handler(job.data, job.id ?? ''),
+      {
+        // Workers block on Redis: BullMQ requires maxRetriesPerRequest: null on their connections.
+        connection: { ...this.options.connection, maxRetriesPerRequest: null },
+        prefix: this.options.prefix,
+        concurrency: this.options.concurrency ?? 16,
+      },
+    );
+    this.worker.on('error', (err) => logger.error({ err }, 'machine-events worker error'));
+    this.worker.on('failed', (job, err) =>
+      logger.warn({ err, jobId: job?.id, attempts: job?.attemptsMade }, 'delayed machine event failed'),
+    );
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = null;
+    await worker?.close();
+    await this.queue.close();
+  }
+}

@@ -1,0 +1,332 @@
+/**
+ * The machine runtime: the host side of the pure call and room machines. No actor is kept alive;
+ * each event is: load `{snapshot, version}` from the instance's hash → `snapshot.can(event)`? →
+ * xstate's pure `transition()` → plan the returned actions (effect-plan.ts) → one Lua
+ * compare-and-set that writes snapshot, timers, outbox batch, history entry and indexes → run the
+ * batch (batch-runner.ts) → `onTransition` → on a final state `onFinal` and expiry.
+ *
+ * A lost compare-and-set reloads and recomputes from the newer snapshot (bounded retries with
+ * jitter), so concurrent senders in any number of processes each apply exactly once, in some
+ * order, and an event that stops being acceptable after the reload is reported as not applied.
+ *
+ * The host must: call `startWorker()` in every process that should fire delayed events, and have
+ * `recoverPending()` run periodically somewhere (`startWorker({ recoverEveryMs })` does it) so
+ * batches left by a crashed process or a failing effect are run again.
+ */
+import type { Redis } from 'ioredis';
+import { type AnyMachineSnapshot, initialTransition, transition } from 'xstate';
+import { AppError, badRequest, conflict, notFound, unavailable } from '../errors.js';
+import { BatchRunner } from './batch-runner.js';
+import { type DelayedEventData, DelayedEvents, type DelayedEventsOptions } from './delayed-events.js';
+import { type ActionLike, planEffects, type Timers } from './effect-plan.js';
+import { assertId, assertKind, bullPrefixOf } from './keys.js';
+import { MachineStore, type OutboxBatch } from './machine-store.js';
+import { OutboxRecovery, type RecoveryOptions, type RecoveryReport } from './outbox-recovery.js';
+import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
+import type {
+  AnyMachineDefinition,
+  FinalRecord,
+  InstanceState,
+  RuntimeEvent,
+  RuntimeLogger,
+  SendResult,
+  TransitionNotice,
+  TransitionRecord,
+} from './types.js';
+
+export interface MachineRuntimeOptions<K extends string> {
+  /** Used for every runtime command; owned by the caller (not closed by `close()`). */
+  redis: Redis;
+  /** Key prefix of every key, e.g. `co:`; also the BullMQ prefix (without the trailing ':'). */
+  prefix: string;
+  queue: Omit<DelayedEventsOptions, 'prefix' | 'logger'> & { prefix?: string };
+  definitions: Readonly<Record<K, AnyMachineDefinition>>;
+  onTransition?: (notice: TransitionNotice<K>) => Promise<void> | void;
+  onFinal?: (record: FinalRecord<K>) => Promise<void> | void;
+  /** How long a finished instance stays readable in Redis (default 1 h). */
+  finishedTtlMs?: number;
+  /** Approximate cap of each history stream (default 10 000 entries). */
+  historyMaxLen?: number;
+  /** Compare-and-set attempts per event before giving up with 503 (default 100). */
+  maxAttempts?: number;
+  /** `recoverPending` only runs batches at least this old (default 30 s; keep above the slowest effect). */
+  recoverAfterMs?: number;
+  logger?: RuntimeLogger;
+}
+
+export interface SendOptions {
+  /** Who sent it (user id, 'admin:<id>', 'timer', 'system'); stored in the history. */
+  actor?: string;
+}
+
+export interface MachineRuntime<K extends string> {
+  /** `initialTransition` + create-if-absent. A second create of a live id is a conflict (409). */
+  create(
+    kind: K,
+    id: string,
+    input?: unknown,
+    options?: SendOptions & { at?: number },
+  ): Promise<InstanceState>;
+  /** Applies one event; `applied: false` (state untouched) when the machine does not accept it now. */
+  send(kind: K, id: string, event: RuntimeEvent, options?: SendOptions): Promise<SendResult>;
+  get(kind: K, id: string): Promise<InstanceState | null>;
+  history(kind: K, id: string): Promise<TransitionRecord[]>;
+  listActive(kind: K, options?: { limit?: number }): Promise<string[]>;
+  /** Re-runs outbox batches older than `recoverAfterMs` (or `olderThanMs`). */
+  recoverPending(options?: RecoveryOptions): Promise<RecoveryReport>;
+  /** Starts the BullMQ worker that fires delayed events (and, optionally, periodic recovery). */
+  startWorker(options?: { recoverEveryMs?: number }): void;
+  close(): Promise<void>;
+  readonly delayed: DelayedEvents;
+}
+
+const consoleLogger: RuntimeLogger = {
+  debug: () => {},
+  info: () => {},
+  warn: (obj, msg) => console.warn(msg, obj),
+  error: (obj, msg) => console.error(msg, obj),
+};
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export interface FireResult {
+  applied: boolean;
+  reason: SendResult['reason'] | 'gone' | null;
+  version: number | null;
+}
+
+interface TimerGuard {
+  sendId: string;
+  jobId: string;
+}
+
+export function createMachineRuntime<K extends string>(options: MachineRuntimeOptions<K>): MachineRuntime<K> {
+  return new Runtime(options);
+}
+
+class Runtime<K extends string> implements MachineRuntime<K> {
+  readonly delayed: DelayedEvents;
+  private readonly store: MachineStore;
+  private readonly runner: BatchRunner<K>;
+  private readonly logger: RuntimeLogger;
+  private readonly recovery: OutboxRecovery<K>;
+  private readonly maxAttempts: number;
+
+  constructor(private readonly options: MachineRuntimeOptions<K>) {
+    for (const kind of Object.keys(options.definitions)) assertKind(kind);
+    this.logger = options.logger ?? consoleLogger;
+    this.maxAttempts = options.maxAttempts ?? 100;
+    this.store = new MachineStore(options.redis, options.prefix, options.historyMaxLen ?? 10_000);
+    this.delayed = new DelayedEvents({
+      ...options.queue,
+      prefix: options.queue.prefix ?? bullPrefixOf(options.prefix),
+      logger: this.logger,
+    });
+    this.runner = new BatchRunner<K>({
+      store: this.store,
+      delayed: this.delayed,
+      definitions: options.definitions,
+      onTransition: options.onTransition,
+      onFinal: options.onFinal,
+      finishedTtlMs: options.finishedTtlMs ?? 3_600_000,
+      logger: this.logger,
+    });
+    this.recovery = new OutboxRecovery<K>({
+      store: this.store,
+      runner: this.runner,
+      kinds: Object.keys(options.definitions),
+      get: (kind, id) => this.get(kind, id),
+      recoverAfterMs: options.recoverAfterMs ?? 30_000,
+      logger: this.logger,
+    });
+  }
+
+  private definition(kind: K): AnyMachineDefinition {
+    const definition = this.options.definitions[kind];
+    if (!definition) throw new Error(`unknown machine kind '${kind}'`);
+    return definition;
+  }
+
+  private state(kind: K, snapshot: AnyMachineSnapshot, version: number, updatedAt: number): InstanceState {
+    return { snapshot, view: this.definition(kind).view(snapshot), version, updatedAt };
+  }
+
+  async create(kind: K, id: string, input?: unknown, options: SendOptions & { at?: number } = {}) {
+    assertId(id);
+    const { machine } = this.definition(kind);
+    const at = options.at ?? Date.now();
+    const [snapshot, actions] = initialTransition(machine, input);
+    if (snapshot.status === 'error')
+      throw new Error(`${kind} ${id}: the initial state is an error`, { cause: snapshot.error });
+    const event: RuntimeEvent = { type: 'xstate.init', at };
+    const saved = await this.commit(kind, id, {
+      expectedVersion: 0,
+      timers: {},
+      event,
+      from: null,
+      snapshot,
+      actions,
+      actor: options.actor ?? 'system',
+    });
+    if (!saved) throw conflict(`${kind} ${id} already exists`);
+    return saved.state;
+  }
+
+  async send(kind: K, id: string, event: RuntimeEvent, options: SendOptions = {}): Promise<SendResult> {
+    // `xstate.*` events (timeouts) come only from the runtime's own timers, never from outside.
+    if (event.type.startsWith('xstate.')) throw badRequest(`event type ${event.type} is reserved`, 'type');
+    return this.apply(kind, id, event, options.actor ?? 'system', null);
+  }
+
+  /**
+   * Delivers a fired delayed job: applied only while its timer is armed with this very job id.
+   * The small result becomes the job's return value.
+   */
+  private async fire(data: DelayedEventData, jobId: string): Promise<FireResult> {
+    try {
+      const result = await this.apply(data.kind as K, data.id, data.event, 'timer', {
+        sendId: data.sendId,
+        jobId,
+      });
+      return { applied: result.applied, reason: result.reason ?? null, version: result.version };
+    } catch (err) {
+      // The instance finished and expired: nothing left to wake up.
+      if (err instanceof AppError && err.kind === 'not_found')
+        return { applied: false, reason: 'gone', version: null };
+      throw err;
+    }
+  }
+
+  private async apply(
+    kind: K,
+    id: string,
+    rawEvent: RuntimeEvent,
+    actor: string,
+    timer: TimerGuard | null,
+  ): Promise<SendResult> {
+    assertId(id);
+    const { machine } = this.definition(kind);
+    const event: RuntimeEvent = {
+      ...rawEvent,
+      at: typeof rawEvent.at === 'number' ? rawEvent.at : Date.now(),
+    };
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      const stored = await this.store.load(kind, id);
+      if (!stored) throw notFound(`${kind} ${id} not found`);
+      const snapshot = decodeSnapshot(machine, stored.snapshotJson);
+      const current = (reason: SendResult['reason']): SendResult => ({
+        ...this.state(kind, snapshot, stored.version, stored.updatedAt),
+        applied: false,
+        reason,
+        effectsPending: false,
+      });
+      const timers: Timers = { ...stored.timers };
+      if (timer) {
+        if (timers[timer.sendId] !== timer.jobId) return current('stale-timer');
+        delete timers[timer.sendId];
+      }
+      // The pure transition() ignores status: a done snapshot would still take root-level events.
+      if (snapshot.status !== 'active' || !snapshot.can(event)) return current('not-accepted');
+      const [next, actions] = transition(machine, snapshot, event);
+      if (next.status === 'error') throw new Error(`${kind} ${id}: ${event.type} put the machine in error`);
+      const saved = await this.commit(kind, id, {
+        expectedVersion: stored.version,
+        timers,
+        event,
+        from: snapshot.value,
+        snapshot: next,
+        actions,
+        actor,
+      });
+      if (saved) return { ...saved.state, applied: true, effectsPending: !saved.effectsDone };
+      // Lost the race: back off a little (growing, with jitter) and recompute from the newer snapshot.
+      this.logger.debug({ kind, id, attempt, version: stored.version }, 'machine version conflict, retrying');
+      await sleep(Math.random() * Math.min(2 * attempt, 50));
+    }
+    throw unavailable(`${kind} ${id} is too contended, try again`);
+  }
+
+  /** Saves one transition (null: version conflict / already exists), then runs its effects. */
+  private async commit(
+    kind: K,
+    id: string,
+    t: {
+      expectedVersion: number;
+      timers: Timers;
+      event: RuntimeEvent;
+      from: AnyMachineSnapshot['value'] | null;
+      snapshot: AnyMachineSnapshot;
+      actions: readonly ActionLike[];
+      actor: string;
+    },
+  ): Promise<{ state: InstanceState; effectsDone: boolean } | null> {
+    const { machine } = this.definition(kind);
+    const version = t.expectedVersion + 1;
+    const at = t.event.at ?? Date.now();
+    const final = t.snapshot.status === 'done';
+    const plan = planEffects({ kind, id, version, at, actions: t.actions, timers: t.timers, final });
+    for (const type of plan.ignored)
+      this.runner.warnOnce(`${kind}:${type}`, { kind, type }, 'ignored xstate action');
+    const now = Date.now();
+    const batch: OutboxBatch = {
+      version,
+      savedAt: now,
+      event: t.event,
+      from: t.from,
+      to: t.snapshot.value,
+      actor: t.actor,
+      final,
+      effects: plan.effects,
+    };
+    const needsOutbox = final || plan.effects.length > 0;
+    const outcome = await this.store.save(kind, id, {
+      expectedVersion: t.expectedVersion,
+      snapshotJson: encodeSnapshot(machine, t.snapshot),
+      timers: plan.timers,
+      record: { version, event: t.event, from: t.from, to: t.snapshot.value, actor: t.actor, at },
+      batch: needsOutbox ? batch : null,
+      now,
+    });
+    if (outcome === 'missing') throw notFound(`${kind} ${id} not found`);
+    if (outcome === 'conflict') return null;
+
+    const state = this.state(kind, t.snapshot, version, now);
+    if (!needsOutbox) {
+      await this.runner.notifyPlain(kind, id, batch, state.view);
+      return { state, effectsDone: true };
+    }
+    const effectsDone = await this.runner.complete(kind, id, batch, state, false);
+    return { state, effectsDone };
+  }
+
+  async get(kind: K, id: string): Promise<InstanceState | null> {
+    assertId(id);
+    const stored = await this.store.load(kind, id);
+    if (!stored) return null;
+    const snapshot = decodeSnapshot(this.definition(kind).machine, stored.snapshotJson);
+    return this.state(kind, snapshot, stored.version, stored.updatedAt);
+  }
+
+  history(kind: K, id: string): Promise<TransitionRecord[]> {
+    assertId(id);
+    return this.store.history(kind, id);
+  }
+
+  listActive(kind: K, options: { limit?: number } = {}): Promise<string[]> {
+    return this.store.listActive(kind, options.limit ?? 1000);
+  }
+
+  recoverPending(options?: RecoveryOptions): Promise<RecoveryReport> {
+    return this.recovery.run(options);
+  }
+
+  startWorker(options: { recoverEveryMs?: number } = {}): void {
+    this.delayed.start((data, jobId) => this.fire(data, jobId));
+    if (options.recoverEveryMs) this.recovery.startLoop(options.recoverEveryMs);
+  }
+
+  async close(): Promise<void> {
+    await this.recovery.stop();
+    await this.delayed.close();
+  }
+}

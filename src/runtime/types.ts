@@ -1,0 +1,149 @@
+/**
+ * Public types of the machine runtime: what a machine definition provides (machine, view,
+ * effect handlers) and what the runtime hands back (instance state, send results, transition
+ * records). The runtime itself is untyped over machines (`AnyStateMachine`); `defineMachine`
+ * checks a definition against its own machine and then erases the type.
+ */
+import type { AnyMachineSnapshot, AnyStateMachine, SnapshotFrom, StateMachine, StateValue } from 'xstate';
+
+/** The machine kinds the host registers; the runtime itself accepts any `[a-z][a-z0-9_]*` kind. */
+export type MachineKind = 'call' | 'room';
+
+/**
+ * An event as the runtime sees it. `at` (epoch ms) is stamped with `Date.now()` when the caller
+ * gives none, so machines never read a clock; delayed events get their due time instead.
+ */
+export interface RuntimeEvent {
+  type: string;
+  at?: number;
+  [key: string]: unknown;
+}
+
+export interface RuntimeLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/**
+ * What a named-effect handler receives. Effects may run more than once (a crash between the save
+ * and the end of the effects, then `recoverPending`), so a handler must be idempotent: derive
+ * idempotency keys from `kind`/`id` and the params (e.g. `call:<id>:minute:<n>`), or use
+ * `idempotencyKey`, which is the same on every re-run of the same effect.
+ */
+export interface EffectContext<TParams = unknown> {
+  kind: string;
+  id: string;
+  /** The action type, e.g. `chargeMinute`. */
+  type: string;
+  /** The action's params as the machine resolved them (JSON-safe: they are persisted in the outbox). */
+  params: TParams;
+  /** The event whose transition named this effect. */
+  event: RuntimeEvent;
+  /** The instance version the transition wrote. */
+  version: number;
+  /** `${kind}:${id}:v${version}:${index}` — stable across re-runs. */
+  idempotencyKey: string;
+  /** True when `recoverPending` is re-running the effect after a crash or a failure. */
+  recovered: boolean;
+  logger: RuntimeLogger;
+}
+
+/** The machine's named actions as a union of `{ type, params }` (xstate's own `ExecutableActionsFrom` merges them). */
+type NamedActionOf<M extends AnyStateMachine> =
+  M extends StateMachine<
+    infer _Context,
+    infer _Event,
+    infer _Children,
+    infer _Actor,
+    infer TAction,
+    infer _Guard,
+    infer _Delay,
+    infer _StateValue,
+    infer _Tag,
+    infer _Input,
+    infer _Output,
+    infer _Emitted,
+    infer _Meta,
+    infer _StateSchema,
+    infer _TransitionMeta
+  >
+    ? TAction
+    : never;
+
+/** One optional handler per named action of the machine, typed by that action's params. */
+export type EffectHandlers<M extends AnyStateMachine> = {
+  [A in NamedActionOf<M> as A extends { type: infer T extends string } ? T : never]?: (
+    ctx: EffectContext<A extends { params: infer P } ? P : undefined>,
+  ) => Promise<void>;
+};
+
+export interface MachineDefinition<M extends AnyStateMachine> {
+  machine: M;
+  /** The public view pushed to clients (never secrets). */
+  view(snapshot: SnapshotFrom<M>): unknown;
+  /** Named actions → I/O. An action without a handler is pure bookkeeping and is skipped (logged once). */
+  effects: NoInfer<EffectHandlers<M>>;
+}
+
+/** A definition with its machine type erased, as the runtime stores it. */
+export interface AnyMachineDefinition {
+  machine: AnyStateMachine;
+  view(snapshot: AnyMachineSnapshot): unknown;
+  effects: Readonly<Record<string, ((ctx: EffectContext) => Promise<void>) | undefined>>;
+}
+
+/** Checks a definition against its machine, then erases the type for `createMachineRuntime`. */
+export function defineMachine<M extends AnyStateMachine>(
+  definition: MachineDefinition<M>,
+): AnyMachineDefinition {
+  return definition as unknown as AnyMachineDefinition;
+}
+
+export interface InstanceState {
+  snapshot: AnyMachineSnapshot;
+  view: unknown;
+  /** Starts at 1 on create; +1 per applied event. */
+  version: number;
+  updatedAt: number;
+}
+
+export interface SendResult extends InstanceState {
+  applied: boolean;
+  /** Why the event was not applied: the machine does not accept it now, or its timer was cancelled/superseded. */
+  reason?: 'not-accepted' | 'stale-timer';
+  /** True when an effect failed: the outbox keeps it and `recoverPending` re-runs it. */
+  effectsPending: boolean;
+}
+
+/** One entry of an instance's history stream. */
+export interface TransitionRecord {
+  version: number;
+  event: RuntimeEvent;
+  /** State value before; null for the creating transition (`xstate.init`). */
+  from: StateValue | null;
+  to: StateValue;
+  actor: string;
+  at: number;
+}
+
+/** Handed to `onTransition` after the effects ran (the host pushes `view` to the clients). */
+export interface TransitionNotice<K extends string = string> extends TransitionRecord {
+  kind: K;
+  id: string;
+  view: unknown;
+  final: boolean;
+  /** Pushed again by `recoverPending` (only when no later transition has happened since). */
+  recovered: boolean;
+}
+
+/** Handed to `onFinal` once the instance reached a final state and its effects ran. */
+export interface FinalRecord<K extends string = string> {
+  kind: K;
+  id: string;
+  version: number;
+  snapshot: AnyMachineSnapshot;
+  view: unknown;
+  history: TransitionRecord[];
+}
