@@ -12,8 +12,8 @@ import type { AppContext } from './context.js';
 import { describeError } from './http/describe-error.js';
 import { healthRoutes } from './http/health.routes.js';
 import { createMetricsRegistry, registerMetrics } from './http/metrics.js';
-import { paidCallEnvelope } from './http/paid-call/envelope.js';
 import { paidCallCallRoutes } from './http/paid-call/calls.routes.js';
+import { paidCallEnvelope } from './http/paid-call/envelope.js';
 import { paidCallGiftRoutes } from './http/paid-call/gifts.routes.js';
 import { paidCallLiveRoomRoutes } from './http/paid-call/live-room.routes.js';
 import { paidCallPresenceRoutes } from './http/paid-call/presence.routes.js';
@@ -131,7 +131,11 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
     prefix: config.redisPrefix,
     authenticate: context.authenticate,
     onConnection: (socket) =>
-      attachCallSocketHandlers(socket, { calls: context.calls, presence: context.presence, logger: context.logger }),
+      attachCallSocketHandlers(socket, {
+        calls: context.calls,
+        presence: context.presence,
+        logger: context.logger,
+      }),
   });
   context.attachSocketServer(app.io);
   app.addHook('onClose', async () => {

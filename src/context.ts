@@ -13,7 +13,12 @@ import { userRoom } from './realtime/events.js';
 import { pushTransition } from './realtime/machine-push.js';
 import { createPresence } from './realtime/presence.js';
 import type { AppSocketServer } from './realtime/socket-server.js';
-import { connectionFromUrl, createMachineRuntime, type MachineRuntime, type RuntimeLogger } from './runtime/index.js';
+import {
+  connectionFromUrl,
+  createMachineRuntime,
+  type MachineRuntime,
+  type RuntimeLogger,
+} from './runtime/index.js';
 import { createLiveStreams } from './tencent/live-streams.js';
 import { userForToken } from './users/tokens.js';
 import { createUsersService } from './users/users.service.js';
@@ -27,7 +32,11 @@ export interface ContextOptions {
 }
 
 export function redisClient(url: string, name: string): Redis {
-  const client = new Redis(url, { connectionName: name, maxRetriesPerRequest: 2, enableAutoPipelining: true });
+  const client = new Redis(url, {
+    connectionName: name,
+    maxRetriesPerRequest: 2,
+    enableAutoPipelining: true,
+  });
   // ioredis reconnects by itself; without a listener an outage would crash the process.
   client.on('error', () => {});
   return client;
@@ -83,7 +92,13 @@ export async function createAppContext(options: ContextOptions) {
       if (io) pushTransition(io, notice);
     },
     onFinal: async (record) => {
-      await callRecords.archive(record.kind, record.id, String(record.snapshot.value), record.snapshot, record.history);
+      await callRecords.archive(
+        record.kind,
+        record.id,
+        String(record.snapshot.value),
+        record.snapshot,
+        record.history,
+      );
     },
   });
 

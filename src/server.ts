@@ -5,8 +5,8 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config/index.js';
 import { type AppContext, createAppContext } from './context.js';
 import { openDatabase } from './db/client.js';
-import { RedisUnavailableError, resolveRedis } from './redis/private-redis.js';
 import { createLogger } from './logger.js';
+import { RedisUnavailableError, resolveRedis } from './redis/private-redis.js';
 
 export interface RunningServer {
   app: FastifyInstance;

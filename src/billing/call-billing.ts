@@ -23,7 +23,10 @@ export const minuteKey = (callId: string, minute: number) => `call:${callId}:min
  * Charges one started minute: the guest's diamonds go to platform revenue, the anchor's points are
  * issued by the platform. Keyed `call:<id>:minute:<n>`, so a tick that runs twice charges once.
  */
-export async function chargeCallMinute(db: Db, charge: MinuteCharge): Promise<'charged' | 'already' | 'insufficient'> {
+export async function chargeCallMinute(
+  db: Db,
+  charge: MinuteCharge,
+): Promise<'charged' | 'already' | 'insufficient'> {
   try {
     const result = await postMovement(db, {
       key: minuteKey(charge.callId, charge.minute),
@@ -60,5 +63,9 @@ export async function chargesOfCall(db: Db, callId: string): Promise<CallCharges
           from ledger_transactions t join ledger_entries e on e.transaction_id = t.id
          where t.reference = ${callReference(callId)} and t.kind = 'call_minute'`,
   );
-  return { minutes: row?.minutes ?? 0, diamonds: Number(row?.diamonds ?? 0), points: Number(row?.points ?? 0) };
+  return {
+    minutes: row?.minutes ?? 0,
+    diamonds: Number(row?.diamonds ?? 0),
+    points: Number(row?.points ?? 0),
+  };
 }

@@ -1,6 +1,6 @@
 import { type CallContext, type CallSnapshot, callMachine } from '../../machines/call.js';
-import { balanceOf } from '../billing/ledger.js';
 import { chargeCallMinute, chargesOfCall } from '../billing/call-billing.js';
+import { balanceOf } from '../billing/ledger.js';
 import type { Db } from '../db/client.js';
 import type { RuntimeEvent } from '../runtime/index.js';
 import { defineMachine } from '../runtime/index.js';
@@ -30,6 +30,8 @@ export function callMachineDefinition(deps: CallEffectsDeps) {
   return defineMachine({
     machine: callMachine,
     view: (snapshot: CallSnapshot) => publicCallView(snapshot),
+    // Minute n is scheduled once per call: its job is `call-<id>-minute-<n>` whoever scheduled it.
+    oneShotTimers: /^minute-\d+$/,
     effects: {
       chargeMinute: async ({ id, params }) => {
         const context = await deps.context(id);

@@ -29,17 +29,36 @@ export function createCallRecordsRepository(db: Db) {
       const [record] = await db
         .select()
         .from(callRecords)
-        .where(and(eq(callRecords.id, callId), or(eq(callRecords.guestId, userId), eq(callRecords.anchorId, userId))));
+        .where(
+          and(
+            eq(callRecords.id, callId),
+            or(eq(callRecords.guestId, userId), eq(callRecords.anchorId, userId)),
+          ),
+        );
       return record ?? null;
     },
 
     async listForUser(userId: number, role: 'guest' | 'anchor', limit = 100): Promise<CallRecord[]> {
       const column = role === 'guest' ? callRecords.guestId : callRecords.anchorId;
-      return db.select().from(callRecords).where(eq(column, userId)).orderBy(desc(callRecords.createdAt)).limit(limit);
+      return db
+        .select()
+        .from(callRecords)
+        .where(eq(column, userId))
+        .orderBy(desc(callRecords.createdAt))
+        .limit(limit);
     },
 
-    async archive(kind: string, id: string, finalState: string, snapshot: unknown, history: unknown): Promise<void> {
-      await db.insert(machineArchives).values({ kind, id, finalState, snapshot, history }).onConflictDoNothing();
+    async archive(
+      kind: string,
+      id: string,
+      finalState: string,
+      snapshot: unknown,
+      history: unknown,
+    ): Promise<void> {
+      await db
+        .insert(machineArchives)
+        .values({ kind, id, finalState, snapshot, history })
+        .onConflictDoNothing();
     },
   };
 }

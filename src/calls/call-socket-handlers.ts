@@ -1,7 +1,7 @@
-import type { RuntimeLogger } from '../runtime/index.js';
 import { callRoom } from '../realtime/events.js';
 import type { Presence } from '../realtime/presence.js';
 import type { AppSocket } from '../realtime/socket-server.js';
+import type { RuntimeLogger } from '../runtime/index.js';
 import type { CallsService } from './calls.service.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { CallContext, CallEvent, CallInput, CallParty, CallSnapshot } from '../../machines/call.js';
 import { partyOf } from '../../machines/call.js';
-import { balanceOf } from '../billing/ledger.js';
 import { diamondPriceOf } from '../billing/call-billing.js';
+import { balanceOf } from '../billing/ledger.js';
 import type { Db } from '../db/client.js';
 import type { User } from '../db/schema/index.js';
 import { badRequest, conflict, forbidden, notFound, paymentRequired } from '../errors.js';
@@ -69,7 +69,8 @@ export function createCallsService(deps: CallsServiceDeps) {
     if (caller.id === targetUserId) throw badRequest('cannot call yourself', 'targetUserId');
     assertNotBanned(caller, 'you are');
     const target = await deps.users.find(targetUserId);
-    if (!target || target.role !== targetRole) throw notFound(`no ${targetRole} ${targetUserId}`, 'targetUserId');
+    if (!target || target.role !== targetRole)
+      throw notFound(`no ${targetRole} ${targetUserId}`, 'targetUserId');
     assertNotBanned(target, `the ${targetRole}`);
     const [guest, anchor] = initiator === 'guest' ? [caller, target] : [target, caller];
 
@@ -101,7 +102,8 @@ export function createCallsService(deps: CallsServiceDeps) {
     const callId = await callIndex.activeCallOf(user.id);
     const snapshot = callId ? await snapshotOf(callId) : null;
     if (!snapshot) throw conflict(`no active call with user ${otherUserId}`);
-    const other = partyOf(snapshot.context, user.id) === 'guest' ? snapshot.context.anchorId : snapshot.context.guestId;
+    const other =
+      partyOf(snapshot.context, user.id) === 'guest' ? snapshot.context.anchorId : snapshot.context.guestId;
     if (other !== otherUserId) throw conflict(`your active call is not with user ${otherUserId} (${field})`);
     return snapshot;
   }
@@ -110,7 +112,9 @@ export function createCallsService(deps: CallsServiceDeps) {
     const callId = snapshot.context.callId;
     const result = await runtime.send('call', callId, { type, by }, { actor: String(by) });
     if (!result.applied) {
-      throw conflict(`call ${callId} is ${String((result.snapshot as CallSnapshot).value)}: ${type} does not apply`);
+      throw conflict(
+        `call ${callId} is ${String((result.snapshot as CallSnapshot).value)}: ${type} does not apply`,
+      );
     }
     return result.view as PublicCallView;
   }
@@ -128,7 +132,8 @@ export function createCallsService(deps: CallsServiceDeps) {
     /** create_room with guestId: the anchor takes the guest's call (a no-op for her own outgoing call). */
     async acceptByAnchor(anchor: User, guestId: number): Promise<PublicCallView> {
       const snapshot = await callWith(anchor, guestId, 'guestId');
-      if (snapshot.context.initiator === 'anchor' || snapshot.value !== 'ringing') return publicCallView(snapshot);
+      if (snapshot.context.initiator === 'anchor' || snapshot.value !== 'ringing')
+        return publicCallView(snapshot);
       return sendByParty(snapshot, 'ACCEPT', anchor.id);
     },
 
@@ -181,9 +186,14 @@ export function createCallsService(deps: CallsServiceDeps) {
       const context = callId ? await contextOf(callId) : null;
       const party = context ? partyOf(context, userId) : null;
       if (!callId || !party) return;
-      await runtime.send('call', callId, { type: connected ? 'RECONNECTED' : 'DISCONNECTED', party }, {
-        actor: String(userId),
-      });
+      await runtime.send(
+        'call',
+        callId,
+        { type: connected ? 'RECONNECTED' : 'DISCONNECTED', party },
+        {
+          actor: String(userId),
+        },
+      );
     },
   };
 }

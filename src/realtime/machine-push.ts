@@ -12,7 +12,9 @@ export function pushTransition(io: AppSocketServer, notice: TransitionNotice<str
     const view = notice.view as PublicCallView;
     const rooms = [userRoom(view.guestId), userRoom(view.anchorId), callRoom(String(view.roomInstanceId))];
     if (notice.from === null) io.in([userRoom(view.guestId), userRoom(view.anchorId)]).socketsJoin(rooms[2]!);
-    io.to(rooms).emit('call:update', view as unknown as Record<string, unknown>);
+    // A notice overtaken by a newer transition (settleCall sends SETTLED from inside the `ended`
+    // effects) would show clients an older state last.
+    if (!notice.superseded) io.to(rooms).emit('call:update', view as unknown as Record<string, unknown>);
   }
   io.to(ADMIN_ROOM).emit('admin:machine', {
     kind: notice.kind,

@@ -8,6 +8,10 @@
  * applied), removing a job twice is a no-op, and named effects get params and an idempotency key
  * that are identical on every run, from which ledger keys are derived (`call:<id>:minute:<n>`).
  * `onTransition` may push the same view twice and `onFinal` may archive twice (use an upsert).
+ *
+ * Notices follow the effects, so when an effect sends the instance's next event itself, the next
+ * transition's notice goes out first; the late one is flagged `superseded` (checked against the
+ * stored version just before the call), and the host should not push its view to clients.
  */
 import type { DelayedEvents } from './delayed-events.js';
 import type { MachineStore, OutboxBatch } from './machine-store.js';
@@ -132,10 +136,11 @@ export class BatchRunner<K extends string> {
     view: unknown;
     recovered: boolean;
   }): Promise<void> {
-    const { onTransition, logger } = this.deps;
+    const { onTransition, logger, store } = this.deps;
     if (!onTransition) return;
     const { kind, id, batch, view, recovered } = args;
     try {
+      const latest = await store.currentVersion(kind, id);
       await onTransition({
         kind,
         id,
@@ -148,6 +153,7 @@ export class BatchRunner<K extends string> {
         view,
         final: batch.final,
         recovered,
+        superseded: latest !== null && latest > batch.version,
       });
     } catch (err) {
       logger.error({ err, kind, id, version: batch.version }, 'onTransition failed');

@@ -45,6 +45,8 @@ export interface PlanInput {
   timers: Timers;
   /** The machine reached a final state: every timer still armed is unscheduled. */
   final: boolean;
+  /** Raise ids that never repeat within an instance; their job ids carry no version. */
+  oneShotTimers?: RegExp | undefined;
 }
 
 export interface Plan {
@@ -79,7 +81,13 @@ export function planEffects(input: PlanInput): Plan {
       const sendId = typeof params.id === 'string' ? params.id : `anon.${index}`;
       unarm(sendId);
       const dueAt = input.at + params.delay;
-      const jobId = delayedJobId(input.kind, input.id, sendId, input.version);
+      const jobId = delayedJobId(
+        input.kind,
+        input.id,
+        sendId,
+        input.version,
+        input.oneShotTimers?.test(sendId) ?? false,
+      );
       timers[sendId] = jobId;
       effects.push({ type: 'schedule', sendId, jobId, dueAt, event: { ...event, at: event.at ?? dueAt } });
     } else if (action.type === 'xstate.cancel') {

@@ -60,10 +60,17 @@ export const sanitizeJobIdPart = (part: string): string => part.replace(/[^A-Za-
  * xstate's own `after` ids (`xstate.after.ringTimeout.call.ringing`) and ids like `grace-<user>`
  * come back every time a state is re-entered, and BullMQ silently drops an add whose id still
  * exists (say the old job is the active one whose event re-entered the state). Re-running the
- * same outbox entry produces the same id, so BullMQ dedupes the re-run.
+ * same outbox entry produces the same id, so BullMQ dedupes the re-run. A machine may declare
+ * raise ids that name one step and never repeat (`oneShot`, e.g. billing's `minute-3`): those keep
+ * the plain id `call-42-minute-3`, so the job of minute 3 is one job whichever transition scheduled it.
  */
-export const delayedJobId = (kind: string, id: string, sendId: string, version: number): string =>
-  `${kind}-${sanitizeJobIdPart(id)}-${sanitizeJobIdPart(sendId)}-v${version}`;
+export const delayedJobId = (
+  kind: string,
+  id: string,
+  sendId: string,
+  version: number,
+  oneShot = false,
+): string => `${kind}-${sanitizeJobIdPart(id)}-${sanitizeJobIdPart(sendId)}${oneShot ? '' : `-v${version}`}`;
 
 /** BullMQ joins its prefix and the queue name with ':'; strip ours so keys read `co:machine-events:…`. */
 export const bullPrefixOf = (prefix: string): string => prefix.replace(/:+$/, '') || 'bull';

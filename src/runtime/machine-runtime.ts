@@ -9,9 +9,15 @@
  * jitter), so concurrent senders in any number of processes each apply exactly once, in some
  * order, and an event that stops being acceptable after the reload is reported as not applied.
  *
- * The host must: call `startWorker()` in every process that should fire delayed events, and have
+ * Effects of two transitions of one instance saved by different processes can run out of order
+ * (v5's after v6's). Timers stay right anyway (a job is applied only while armed), ledger writes
+ * are idempotent, and every `onTransition` carries `version`: clients drop a push older than the
+ * last one they saw.
+ *
+ * The host must: call `startWorker()` in every process that should fire delayed events, have
  * `recoverPending()` run periodically somewhere (`startWorker({ recoverEveryMs })` does it) so
- * batches left by a crashed process or a failing effect are run again.
+ * batches left by a crashed process or a failing effect are run again, and `close()` the runtime
+ * before quitting the ioredis client it passed in.
  */
 import type { Redis } from 'ioredis';
 import { type AnyMachineSnapshot, initialTransition, transition } from 'xstate';
@@ -264,7 +270,16 @@ class Runtime<K extends string> implements MachineRuntime<K> {
     const version = t.expectedVersion + 1;
     const at = t.event.at ?? Date.now();
     const final = t.snapshot.status === 'done';
-    const plan = planEffects({ kind, id, version, at, actions: t.actions, timers: t.timers, final });
+    const plan = planEffects({
+      kind,
+      id,
+      version,
+      at,
+      actions: t.actions,
+      timers: t.timers,
+      final,
+      oneShotTimers: this.definition(kind).oneShotTimers,
+    });
     for (const type of plan.ignored)
       this.runner.warnOnce(`${kind}:${type}`, { kind, type }, 'ignored xstate action');
     const now = Date.now();

@@ -72,6 +72,11 @@ export class MachineStore {
     };
   }
 
+  async currentVersion(kind: string, id: string): Promise<number | null> {
+    const version = await this.redis.hget(instanceKeys(this.prefix, kind, id).machine, 'version');
+    return version === null ? null : Number(version);
+  }
+
   async save(kind: string, id: string, input: SaveInput): Promise<SaveOutcome> {
     const k = instanceKeys(this.prefix, kind, id);
     const result = await saveScript.run(

@@ -85,6 +85,8 @@ export interface MachineDefinition<M extends AnyStateMachine> {
   view(snapshot: SnapshotFrom<M>): unknown;
   /** Named actions → I/O. An action without a handler is pure bookkeeping and is skipped (logged once). */
   effects: NoInfer<EffectHandlers<M>>;
+  /** Raise ids that name one step and never repeat (e.g. `/^minute-\d+$/`): their BullMQ job id has no version suffix. */
+  oneShotTimers?: RegExp;
 }
 
 /** A definition with its machine type erased, as the runtime stores it. */
@@ -92,6 +94,7 @@ export interface AnyMachineDefinition {
   machine: AnyStateMachine;
   view(snapshot: AnyMachineSnapshot): unknown;
   effects: Readonly<Record<string, ((ctx: EffectContext) => Promise<void>) | undefined>>;
+  oneShotTimers?: RegExp;
 }
 
 /** Checks a definition against its machine, then erases the type for `createMachineRuntime`. */
@@ -136,6 +139,12 @@ export interface TransitionNotice<K extends string = string> extends TransitionR
   final: boolean;
   /** Pushed again by `recoverPending` (only when no later transition has happened since). */
   recovered: boolean;
+  /**
+   * A newer transition was already saved when this notice was made, typically because an effect
+   * of this transition sent the next event itself (its notice went out first, since notices follow
+   * the effects). Pushing this `view` to clients would move them backwards; skip it.
+   */
+  superseded: boolean;
 }
 
 /** Handed to `onFinal` once the instance reached a final state and its effects ran. */

@@ -33,11 +33,18 @@ export interface TestResponse {
  * Boots the real server (startServer, the path `npm start` takes) on its own database, Redis prefix
  * and a free port. Extra env overrides config (e.g. RING_TIMEOUT_MS for fast tests).
  */
-export async function startTestServer(label: string, env: Record<string, string> = {}): Promise<TestServer> {
-  const database = await createEmptyDatabase(label);
-  const redisPrefix = `${uniqueName(label)}:`;
+export async function startTestServer(
+  label: string,
+  env: Record<string, string> = {},
+  /** Share another server's database and Redis prefix (a second process, a restart); it owns their cleanup. */
+  shared?: { databaseUrl: string; redisPrefix: string; adminToken: string },
+): Promise<TestServer> {
+  const database = shared
+    ? { url: shared.databaseUrl, drop: async () => {} }
+    : await createEmptyDatabase(label);
+  const redisPrefix = shared?.redisPrefix ?? `${uniqueName(label)}:`;
   const dataDir = await mkdtemp(path.join(tmpdir(), 'co-test-'));
-  const adminToken = randomBytes(16).toString('hex');
+  const adminToken = shared?.adminToken ?? randomBytes(16).toString('hex');
   const server = await startServer({
     env: {
       PORT: '0',
@@ -94,9 +101,18 @@ export async function startTestServer(label: string, env: Record<string, string>
     request,
     createUser,
     close: async () => {
+      // No test may provoke a 500: every failure a client can cause has its own 4xx (503 is an outage).
+      const metrics = await fetch(`${server.url}/metrics`).then((response) => response.text());
+      const serverErrors = metrics
+        .split('\n')
+        .filter(
+          (line) =>
+            line.startsWith('http_request_duration_seconds_count') && /status="5(?!03)\d\d"/.test(line),
+        );
       await server.close();
       await database.drop();
-      await deleteKeysWithPrefix(redisPrefix);
+      if (!shared) await deleteKeysWithPrefix(redisPrefix);
+      if (serverErrors.length > 0) throw new Error(`the server answered 5xx:\n${serverErrors.join('\n')}`);
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -52,7 +52,10 @@ export const callRecords = pgTable(
     index('call_records_guest_idx').on(table.guestId, table.createdAt),
     index('call_records_anchor_idx').on(table.anchorId, table.createdAt),
     check('call_records_status_check', sql`${table.status} in (1, 2)`),
-    check('call_records_amounts_check', sql`${table.minutes} >= 0 and ${table.diamonds} >= 0 and ${table.points} >= 0`),
+    check(
+      'call_records_amounts_check',
+      sql`${table.minutes} >= 0 and ${table.diamonds} >= 0 and ${table.points} >= 0`,
+    ),
   ],
 );
 
@@ -67,7 +70,10 @@ export const machineArchives = pgTable(
     history: jsonb('history').notNull(),
     archivedAt: timestamp('archived_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (table) => [primaryKey({ columns: [table.kind, table.id] }), index('machine_archives_time_idx').on(table.archivedAt)],
+  (table) => [
+    primaryKey({ columns: [table.kind, table.id] }),
+    index('machine_archives_time_idx').on(table.archivedAt),
+  ],
 );
 
 export type CallRecord = typeof callRecords.$inferSelect;

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { CallsService } from '../../calls/calls.service.js';
 import type { PublicCallView } from '../../calls/call-view.js';
-import { Id } from '../schemas.js';
+import type { CallsService } from '../../calls/calls.service.js';
 import { userWithRole } from '../request-user.js';
+import { Id } from '../schemas.js';
 import { ok, paidCallBody, paidCallResponse } from './envelope.js';
 
 export interface CallRoutesDeps {
@@ -15,7 +15,9 @@ export interface CallRoutesDeps {
 /** What every call endpoint answers beside the envelope, so a client always learns the instance. */
 const CallFields = {
   roomInstanceId: Type.Integer(),
-  matchStatus: Type.Integer({ description: '1 guest agreed / 2 not answered yet / 3 refused, cancelled or timed out' }),
+  matchStatus: Type.Integer({
+    description: '1 guest agreed / 2 not answered yet / 3 refused, cancelled or timed out',
+  }),
   state: Type.String({ description: 'ringing | accepted | live | ended | settled' }),
   reason: Type.Union([Type.String(), Type.Null()]),
 };
@@ -31,26 +33,32 @@ const callFields = (view: PublicCallView) => ({
 const TargetBody = paidCallBody({ targetUserId: Id });
 
 /** `/app/live/*` endpoints of the call flow: apply → ring → reply → live → hang up. */
-export const paidCallCallRoutes: FastifyPluginAsyncTypebox<CallRoutesDeps> = async (app, { calls, applyRateLimit }) => {
+export const paidCallCallRoutes: FastifyPluginAsyncTypebox<CallRoutesDeps> = async (
+  app,
+  { calls, applyRateLimit },
+) => {
   const tags = ['paid-call: calls'];
   const limited = { rateLimit: applyRateLimit };
 
   app.post(
     '/app/live/callGirl',
     { schema: { tags, body: TargetBody, response: { 200: CallResponse } }, config: limited },
-    async (request) => ok(callFields(await calls.applyToAnchor(userWithRole(request, 'guest'), request.body.targetUserId))),
+    async (request) =>
+      ok(callFields(await calls.applyToAnchor(userWithRole(request, 'guest'), request.body.targetUserId))),
   );
 
   app.post(
     '/app/live/callApplyGirl',
     { schema: { tags, body: TargetBody, response: { 200: CallResponse } }, config: limited },
-    async (request) => ok(callFields(await calls.applyToAnchor(userWithRole(request, 'guest'), request.body.targetUserId))),
+    async (request) =>
+      ok(callFields(await calls.applyToAnchor(userWithRole(request, 'guest'), request.body.targetUserId))),
   );
 
   app.post(
     '/app/live/callApplyMan',
     { schema: { tags, body: TargetBody, response: { 200: CallResponse } }, config: limited },
-    async (request) => ok(callFields(await calls.applyToGuest(userWithRole(request, 'anchor'), request.body.targetUserId))),
+    async (request) =>
+      ok(callFields(await calls.applyToGuest(userWithRole(request, 'anchor'), request.body.targetUserId))),
   );
 
   app.post(
@@ -74,24 +82,28 @@ export const paidCallCallRoutes: FastifyPluginAsyncTypebox<CallRoutesDeps> = asy
   app.post(
     '/app/live/getMatchInfo',
     { schema: { tags, body: TargetBody, response: { 200: CallResponse } } },
-    async (request) => ok(callFields(await calls.matchInfo(userWithRole(request, 'anchor'), request.body.targetUserId))),
+    async (request) =>
+      ok(callFields(await calls.matchInfo(userWithRole(request, 'anchor'), request.body.targetUserId))),
   );
 
   app.post(
     '/app/live/startCall',
     { schema: { tags, body: TargetBody, response: { 200: CallResponse } } },
-    async (request) => ok(callFields(await calls.start(userWithRole(request, 'anchor'), request.body.targetUserId))),
+    async (request) =>
+      ok(callFields(await calls.start(userWithRole(request, 'anchor'), request.body.targetUserId))),
   );
 
   app.post(
     '/app/live/hangUpMan',
     { schema: { tags, body: TargetBody, response: { 200: CallResponse } } },
-    async (request) => ok(callFields(await calls.hangUp(userWithRole(request, 'anchor'), request.body.targetUserId))),
+    async (request) =>
+      ok(callFields(await calls.hangUp(userWithRole(request, 'anchor'), request.body.targetUserId))),
   );
 
   app.post(
     '/app/live/hangUpGirl',
     { schema: { tags, body: TargetBody, response: { 200: CallResponse } } },
-    async (request) => ok(callFields(await calls.hangUp(userWithRole(request, 'guest'), request.body.targetUserId))),
+    async (request) =>
+      ok(callFields(await calls.hangUp(userWithRole(request, 'guest'), request.body.targetUserId))),
   );
 };

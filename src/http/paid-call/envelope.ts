@@ -1,8 +1,8 @@
 import fp from 'fastify-plugin';
 import { type TObject, type TProperties, Type } from 'typebox';
+import type { User } from '../../db/schema/index.js';
 import { unauthorized } from '../../errors.js';
 import { describeError } from '../describe-error.js';
-import type { User } from '../../db/schema/index.js';
 import type { Authenticate } from '../request-user.js';
 
 /**

@@ -15,10 +15,10 @@ const CALL_ROOM_PATTERN = /^call_(\d+)$/;
  * `/weapp/live_room/*`: the anchor app was written against Tencent's live-room demo service, so these
  * answer in its shape (`{code, message, roomID}` / `{code, message, pushURL}`) plus roomInstanceId.
  */
-export const paidCallLiveRoomRoutes: FastifyPluginAsyncTypebox<{ calls: CallsService; live: LiveStreams }> = async (
-  app,
-  { calls, live },
-) => {
+export const paidCallLiveRoomRoutes: FastifyPluginAsyncTypebox<{
+  calls: CallsService;
+  live: LiveStreams;
+}> = async (app, { calls, live }) => {
   const tags = ['paid-call: live room (Tencent demo shape)'];
 
   app.post(

@@ -40,7 +40,7 @@ export const paidCallPresenceRoutes: FastifyPluginAsyncTypebox<PresenceRoutesDep
     async (request) => {
       currentUser(request);
       const anchor = await deps.users.find(request.body.masterId);
-      if (!anchor || anchor.role !== 'anchor') throw notFound(`no anchor ${request.body.masterId}`, 'masterId');
+      if (anchor?.role !== 'anchor') throw notFound(`no anchor ${request.body.masterId}`, 'masterId');
       return ok({
         masterId: anchor.id,
         liveStatus: anchor.banState === 'none' ? await deps.presence.statusOf(anchor.id) : 1,
@@ -65,7 +65,7 @@ export const paidCallPresenceRoutes: FastifyPluginAsyncTypebox<PresenceRoutesDep
     async (request) => {
       currentUser(request);
       const guest = await deps.users.find(request.body.guestId);
-      if (!guest || guest.role !== 'guest') throw notFound(`no guest ${request.body.guestId}`, 'guestId');
+      if (guest?.role !== 'guest') throw notFound(`no guest ${request.body.guestId}`, 'guestId');
       return ok({ onlineStatus: await deps.presence.statusOf(guest.id) });
     },
   );
@@ -79,7 +79,12 @@ export const paidCallPresenceRoutes: FastifyPluginAsyncTypebox<PresenceRoutesDep
         response: {
           200: paidCallResponse({
             itemList: Type.Array(
-              Type.Object({ userId: Type.Integer(), nickname: Type.String(), headImg: Type.String(), age: Type.Integer() }),
+              Type.Object({
+                userId: Type.Integer(),
+                nickname: Type.String(),
+                headImg: Type.String(),
+                age: Type.Integer(),
+              }),
             ),
           }),
         },
