@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { CallContext, CallSnapshot } from '../machines/call.js';
+import type { RoomContext, RoomSnapshot } from '../machines/room.js';
 import { createCallIndex } from './calls/call-index.js';
 import { callMachineDefinition } from './calls/call-machine.definition.js';
 import { createCallRecordsRepository } from './calls/call-records.repository.js';
@@ -9,13 +10,16 @@ import { createPresenceService } from './calls/presence.service.js';
 import type { AppConfig } from './config/index.js';
 import type { Database } from './db/client.js';
 import { createGiftsService } from './gifts/gifts.service.js';
-import { userRoom } from './realtime/events.js';
+import { liveRoom, userRoom } from './realtime/events.js';
 import { pushTransition } from './realtime/machine-push.js';
 import { createPresence } from './realtime/presence.js';
 import type { AppSocketServer } from './realtime/socket-server.js';
+import { createRoomIndex } from './rooms/room-index.js';
+import { roomMachineDefinition } from './rooms/room-machine.definition.js';
 import {
   connectionFromUrl,
   createMachineRuntime,
+  type MachineKind,
   type MachineRuntime,
   type RuntimeLogger,
 } from './runtime/index.js';
@@ -66,7 +70,13 @@ export async function createAppContext(options: ContextOptions) {
     return (instance?.snapshot as CallSnapshot | undefined)?.context ?? null;
   };
 
-  const runtime: MachineRuntime<'call'> = createMachineRuntime<'call'>({
+  const roomIndex = createRoomIndex(redis, prefix);
+  const roomContext = async (roomId: string): Promise<RoomContext | null> => {
+    const instance = await runtime.get('room', roomId);
+    return (instance?.snapshot as RoomSnapshot | undefined)?.context ?? null;
+  };
+
+  const runtime: MachineRuntime<MachineKind> = createMachineRuntime<MachineKind>({
     redis,
     prefix,
     queue: { connection: connectionFromUrl(options.redisUrl) },
@@ -84,6 +94,17 @@ export async function createAppContext(options: ContextOptions) {
             lowBalance: true,
             roomInstanceId: Number(context.callId),
             unitPriceDiamond: context.unitPriceDiamonds,
+          });
+        },
+      }),
+      room: roomMachineDefinition({
+        db,
+        roomIndex,
+        context: roomContext,
+        seatChanged: async (roomId, seat, userId) => {
+          io?.to(liveRoom(roomId)).emit('room:update', {
+            roomId: Number(roomId),
+            seatChanged: { seat, userId },
           });
         },
       }),
@@ -130,6 +151,8 @@ export async function createAppContext(options: ContextOptions) {
     presenceService,
     callIndex,
     callRecords,
+    roomIndex,
+    roomContext,
     runtime,
     calls,
     authenticate: (token: string) => userForToken(db, token),

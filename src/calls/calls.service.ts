@@ -5,7 +5,7 @@ import { balanceOf } from '../billing/ledger.js';
 import type { Db } from '../db/client.js';
 import type { User } from '../db/schema/index.js';
 import { badRequest, conflict, forbidden, notFound, paymentRequired } from '../errors.js';
-import type { MachineRuntime } from '../runtime/index.js';
+import type { MachineKind, MachineRuntime } from '../runtime/index.js';
 import type { UsersService } from '../users/users.service.js';
 import type { CallIndex } from './call-index.js';
 import type { CallRecordsRepository } from './call-records.repository.js';
@@ -20,7 +20,7 @@ export interface CallTimings {
 
 export interface CallsServiceDeps {
   db: Db;
-  runtime: MachineRuntime<'call'>;
+  runtime: MachineRuntime<MachineKind>;
   callIndex: CallIndex;
   records: CallRecordsRepository;
   users: UsersService;

@@ -20,7 +20,10 @@ export const likes = pgTable(
       .references(() => users.id),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (table) => [primaryKey({ columns: [table.userId, table.targetUserId] }), index('likes_target_idx').on(table.targetUserId)],
+  (table) => [
+    primaryKey({ columns: [table.userId, table.targetUserId] }),
+    index('likes_target_idx').on(table.targetUserId),
+  ],
 );
 
 /** Mini-program form ids for template messages; WeChat accepts them for 7 days. */
