@@ -10,6 +10,7 @@ import { createPresenceService } from './calls/presence.service.js';
 import type { AppConfig } from './config/index.js';
 import type { Database } from './db/client.js';
 import { createGiftsService } from './gifts/gifts.service.js';
+import { createConfigsService } from './platform/configs.service.js';
 import { liveRoom, userRoom } from './realtime/events.js';
 import { pushTransition } from './realtime/machine-push.js';
 import { createPresence } from './realtime/presence.js';
@@ -60,6 +61,7 @@ export async function createAppContext(options: ContextOptions) {
     unitPriceBounds: config.unitPrice,
   });
   const gifts = createGiftsService(db);
+  const configs = createConfigsService(db);
   const live = createLiveStreams(config.tencent);
   const presence = createPresence({ redis, prefix, processId: randomUUID() });
   const callIndex = createCallIndex(redis, prefix);
@@ -146,6 +148,7 @@ export async function createAppContext(options: ContextOptions) {
     logger,
     users,
     gifts,
+    configs,
     live,
     presence,
     presenceService,
