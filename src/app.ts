@@ -11,6 +11,7 @@ import { attachCallSocketHandlers } from './calls/call-socket-handlers.js';
 import type { AppContext } from './context.js';
 import { describeError } from './http/describe-error.js';
 import { healthRoutes } from './http/health.routes.js';
+import { idempotency } from './http/idempotency.js';
 import { createMetricsRegistry, registerMetrics } from './http/metrics.js';
 import { paidCallCallRoutes } from './http/paid-call/calls.routes.js';
 import { paidCallEnvelope } from './http/paid-call/envelope.js';
@@ -52,6 +53,7 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
 
   await app.register(formbody);
   await app.register(rateLimit, { global: false });
+  await app.register(idempotency, { redis: context.redis, prefix: config.redisPrefix });
   await app.register(swagger, {
     openapi: {
       info: {

@@ -1,5 +1,6 @@
 import type { FastifyError } from 'fastify';
 import { AppError, type ErrorKind, httpStatusOf } from '../errors.js';
+import { isOutage } from './outage.js';
 
 export interface DescribedError {
   status: number;
@@ -66,6 +67,9 @@ export function describeError(error: unknown): DescribedError {
     fastifyError.statusCode < 500
   ) {
     return { status: fastifyError.statusCode, kind: 'bad_request', message: fastifyError.message };
+  }
+  if (isOutage(error)) {
+    return { status: 503, kind: 'unavailable', message: 'service temporarily unavailable, retry shortly' };
   }
   return { status: 500, kind: 'internal', message: 'internal server error' };
 }

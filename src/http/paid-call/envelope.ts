@@ -29,6 +29,7 @@ export const paidCallEnvelope = fp<EnvelopeOptions>(
     scope.setErrorHandler((error, request, reply) => {
       const described = describeError(error);
       if (described.status >= 500) request.log.error({ err: error }, 'request failed');
+      if (described.status === 503) reply.header('retry-after', '1');
       return reply.status(described.status).send({
         code: described.status,
         message: described.message,

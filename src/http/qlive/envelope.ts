@@ -21,6 +21,7 @@ export const qliveEnvelope = fp<{ authenticate: Authenticate }>(
     scope.setErrorHandler((error, request, reply) => {
       const described = describeError(error);
       if (described.status >= 500) request.log.error({ err: error }, 'request failed');
+      if (described.status === 503) reply.header('retry-after', '1');
       if (described.status === 401) reply.header('www-authenticate', 'QLiveToken');
       return reply.status(described.status).send({
         detail: described.message,
