@@ -28,6 +28,21 @@ export const MIGRATIONS_FOLDER = path.resolve(
   '../../migrations',
 );
 
+/** Arbitrary, fixed: the advisory lock every server process takes to migrate one at a time. */
+const MIGRATION_LOCK_ID = 4_242_001;
+
+/** Several processes starting together against an empty database must not race on the migrations. */
+async function withMigrationLock(pool: pg.Pool, migrate: () => Promise<void>): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+    await migrate();
+  } finally {
+    await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => {});
+    client.release();
+  }
+}
+
 export interface OpenDatabaseOptions {
   /** Postgres connection string; without it an embedded PGlite is opened under dataDir. */
   url?: string | undefined;
@@ -46,7 +61,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     // A dropped connection must not crash the process: the pool replaces it and /healthz reports it.
     pool.on('error', () => {});
     const db = drizzleNodePg({ client: pool, schema }) as unknown as Db;
-    await migrateNodePg(db as never, { migrationsFolder: MIGRATIONS_FOLDER });
+    await withMigrationLock(pool, () => migrateNodePg(db as never, { migrationsFolder: MIGRATIONS_FOLDER }));
     return {
       db,
       driver: 'postgres',
