@@ -1,0 +1,282 @@
+/**
+ * `npm run bench`: starts the server (or uses BENCH_URL with BENCH_ADMIN_TOKEN), drives it from this
+ * separate process with socket.io-client and keep-alive HTTP, and prints a table of medians; the same
+ * figures go to test/output/bench.json. Ceilings (bare Fastify, Redis, Postgres routes) are measured in
+ * the same run so every figure is also a ratio to what the machine can do at all.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { createEmptyDatabase } from '../helpers/database.js';
+import { deleteKeysWithPrefix } from '../helpers/redis.js';
+import { TEST_REDIS_URL, uniqueName } from '../helpers/services.js';
+import { runHttpLoad } from './load.js';
+import { type Child, startChild, usageOf } from './processes.js';
+import { type BenchUser, callSetup, createUsers, distribution, openSockets, post } from './scenarios.js';
+import { measureTransitions } from './transitions.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const quick = process.env.BENCH_QUICK === '1';
+const seconds = (n: number) => (quick ? Math.max(1, n / 3) : n) * 1000;
+const results: Record<string, unknown> = {};
+const rows: [string, string, string][] = [];
+const report = (name: string, value: string, note = '') => {
+  rows.push([name, value, note]);
+  console.log(`${name.padEnd(48)} ${value.padEnd(22)} ${note}`);
+};
+const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
+async function main() {
+  const database = await createEmptyDatabase('bench');
+  const prefix = `${uniqueName('bench')}:`;
+  const adminToken = randomBytes(16).toString('hex');
+  const children: Child[] = [];
+  const serverEnv = (extra: Record<string, string>) => ({
+    DATABASE_URL: database.url,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_PREFIX: prefix,
+    ADMIN_TOKEN: adminToken,
+    DATA_DIR: path.join(os.tmpdir(), `bench-${process.pid}`),
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    ...extra,
+  });
+  try {
+    console.log(
+      `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`,
+    );
+    results.machine = {
+      cpus: os.cpus().length,
+      model: os.cpus()[0]?.model,
+      memoryGiB: os.totalmem() / 2 ** 30,
+      node: process.version,
+    };
+
+    // 5. Ceilings.
+    const ceiling = await startChild(path.join(root, 'test/bench/ceiling-server.ts'), serverEnv({}), '/json');
+    children.push(ceiling);
+    const bare = {
+      json: await runHttpLoad({
+        url: `${ceiling.url}/json`,
+        method: 'GET',
+        connections: 100,
+        durationMs: seconds(5),
+      }),
+      redis: await runHttpLoad({
+        url: `${ceiling.url}/redis`,
+        method: 'POST',
+        body: () => ({}),
+        connections: 100,
+        durationMs: seconds(5),
+      }),
+      postgres: await runHttpLoad({
+        url: `${ceiling.url}/postgres`,
+        method: 'POST',
+        body: () => ({}),
+        connections: 100,
+        durationMs: seconds(5),
+      }),
+    };
+    await ceiling.stop();
+    results.ceilings = bare;
+    report(
+      'ceiling: bare Fastify JSON route',
+      `${fmt(bare.json.rps, 0)} req/s`,
+      `p99 ${fmt(bare.json.p99Ms)} ms`,
+    );
+    report(
+      'ceiling: bare Redis GET+SET route',
+      `${fmt(bare.redis.rps, 0)} req/s`,
+      `p99 ${fmt(bare.redis.p99Ms)} ms`,
+    );
+    report(
+      'ceiling: bare Postgres UPDATE+INSERT tx',
+      `${fmt(bare.postgres.rps, 0)} req/s`,
+      `p99 ${fmt(bare.postgres.p99Ms)} ms`,
+    );
+
+    // Machine events through the full runtime, in this process.
+    const transitions = await measureTransitions({
+      redisUrl: TEST_REDIS_URL,
+      prefix: `${prefix}tr:`,
+      rooms: 200,
+      durationMs: seconds(5),
+    });
+    results.transitions = transitions;
+    report(
+      'runtime: machine transitions per process',
+      `${fmt(transitions.perSecond, 0)} /s`,
+      'target ≥ 5,000',
+    );
+
+    const server = await startChild(
+      path.join(root, 'src/server.ts'),
+      serverEnv({ BILLING_INTERVAL_MS: '60000' }),
+    );
+    children.push(server);
+    const base = process.env.BENCH_URL ?? server.url;
+
+    // 3. Polling fallback.
+    const [guest] = await createUsers(base, adminToken, 1, { role: 'guest', diamond: 1000 });
+    const [anchor] = await createUsers(base, adminToken, 1, { role: 'anchor' });
+    await post(base, '/app/live/callApplyMan', { token: anchor!.token, targetUserId: guest!.userId });
+    const polling = await runHttpLoad({
+      url: `${base}/app/live/getMatchInfo`,
+      method: 'POST',
+      body: () => ({ token: anchor!.token, targetUserId: guest!.userId }),
+      connections: 100,
+      durationMs: seconds(5),
+    });
+    results.getMatchInfo = polling;
+    report(
+      'getMatchInfo, 100 connections',
+      `${fmt(polling.rps, 0)} req/s`,
+      `p99 ${fmt(polling.p99Ms)} ms, ${fmt((polling.rps / bare.redis.rps) * 100, 0)}% of bare Redis (target ≥ 60%)`,
+    );
+    await post(base, '/app/live/hangUpMan', { token: anchor!.token, targetUserId: guest!.userId });
+
+    // 1. Call setup at fixed rates.
+    const pairCount = quick ? 100 : 300;
+    const guests = await createUsers(base, adminToken, pairCount, { role: 'guest', diamond: 1_000_000 });
+    const anchors = await createUsers(base, adminToken, pairCount, { role: 'anchor', unitPrice: 10 });
+    const pairs = guests.map((g, i) => ({ guest: g, anchor: anchors[i]! }));
+    const setups: Record<string, unknown> = {};
+    let sustained = 0;
+    for (const rate of quick ? [50] : [50, 100, 200]) {
+      const outcome = await callSetup({ baseUrl: base, pairs, rate, durationMs: seconds(5) });
+      setups[rate] = outcome;
+      if (outcome.failed === 0 && outcome.setup.p99Ms < 100) sustained = rate;
+      report(
+        `call setup at ${rate}/s`,
+        `push p99 ${fmt(outcome.toCalleePush.p99Ms)} ms`,
+        `p50 ${fmt(outcome.toCalleePush.p50Ms)}; setup p50/p99 ${fmt(outcome.setup.p50Ms)}/${fmt(outcome.setup.p99Ms)} ms; ${outcome.completed}/${outcome.offered} ok`,
+      );
+    }
+    results.callSetup = { byRate: setups, highestRateWithSetupP99Under100ms: sustained };
+    report(
+      'call setup: highest rate with p99 < 100 ms',
+      `${sustained}/s`,
+      'target: push p99 < 20 ms at 200/s',
+    );
+
+    // 4. Idle authenticated sockets.
+    const before = await usageOf(server.child.pid!);
+    const idleUsers = [...guests, ...anchors].slice(0, Math.min(1000, guests.length * 2));
+    const extra = await createUsers(base, adminToken, Math.max(0, 1000 - idleUsers.length), {
+      role: 'guest',
+    });
+    const idle = await openSockets(base, [...idleUsers, ...extra]);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const after = await usageOf(server.child.pid!);
+    const perThousand = ((after.rssBytes - before.rssBytes) / idle.length) * 1000;
+    for (const socket of idle) socket.disconnect();
+    results.idleSockets = {
+      sockets: idle.length,
+      rssDeltaBytes: after.rssBytes - before.rssBytes,
+      perThousandBytes: perThousand,
+    };
+    report('RSS per 1,000 idle authenticated sockets', `${fmt(perThousand / 2 ** 20)} MB`, 'target ≤ 18 MB');
+    await server.stop();
+
+    // 2. Concurrent live calls: N' real calls with the interval set so ticks/s equal N calls at 60 s ticks.
+    const liveCalls = quick ? 100 : 300;
+    const liveResults: Record<string, unknown> = {};
+    let largestN = 0;
+    for (const emulated of quick ? [10_000] : [10_000, 25_000, 50_000]) {
+      const interval = Math.round((60_000 * liveCalls) / emulated);
+      const billed = await startChild(
+        path.join(root, 'src/server.ts'),
+        serverEnv({ BILLING_INTERVAL_MS: String(interval) }),
+      );
+      children.push(billed);
+      const live = pairs.slice(0, liveCalls);
+      for (let i = 0; i < live.length; i += 25) {
+        await Promise.all(
+          live.slice(i, i + 25).map(async ({ guest: g, anchor: a }) => {
+            await post(billed.url, '/app/live/callApplyGirl', { token: g.token, targetUserId: a.userId });
+            await post(billed.url, '/app/live/startCall', { token: a.token, targetUserId: g.userId });
+          }),
+        );
+      }
+      const windowStart = new Date();
+      const cpuBefore = await usageOf(billed.child.pid!);
+      await new Promise((resolve) => setTimeout(resolve, seconds(10)));
+      const cpuAfter = await usageOf(billed.child.pid!);
+      const windowEnd = new Date();
+      await Promise.all(
+        live.map(({ guest: g, anchor: a }) =>
+          post(billed.url, '/app/live/hangUpGirl', { token: g.token, targetUserId: a.userId }),
+        ),
+      );
+      const lateness = await tickLateness(database.url, interval, windowStart, windowEnd);
+      await billed.stop();
+      const outcome = {
+        liveCalls,
+        intervalMs: interval,
+        ticksPerSecond: (liveCalls / interval) * 1000,
+        ledgerWritesPerSecond: lateness.count / ((windowEnd.getTime() - windowStart.getTime()) / 1000),
+        lateness,
+        serverCpuPercent:
+          ((cpuAfter.cpuSeconds - cpuBefore.cpuSeconds) /
+            ((windowEnd.getTime() - windowStart.getTime()) / 1000)) *
+          100,
+        serverRssMB: cpuAfter.rssBytes / 2 ** 20,
+      };
+      liveResults[emulated] = outcome;
+      if (lateness.p99Ms < 1000) largestN = emulated;
+      report(
+        `live calls ≙ ${emulated.toLocaleString('en')} at 60 s ticks`,
+        `lateness p99 ${fmt(lateness.p99Ms, 0)} ms`,
+        `${fmt(outcome.ticksPerSecond, 0)} ticks/s, p50 ${fmt(lateness.p50Ms, 0)}, max ${fmt(lateness.maxMs, 0)} ms, ${fmt(outcome.ledgerWritesPerSecond, 0)} charges/s, CPU ${fmt(outcome.serverCpuPercent, 0)}%, RSS ${fmt(outcome.serverRssMB, 0)} MB`,
+      );
+    }
+    results.liveCalls = { byEmulatedN: liveResults, largestNWithP99Under1s: largestN };
+    report('largest N with tick lateness p99 < 1 s', largestN.toLocaleString('en'), 'target ≥ 50,000');
+  } finally {
+    for (const child of children) await child.stop();
+    await database.drop();
+    await deleteKeysWithPrefix(prefix);
+  }
+  const outputDir = path.join(root, 'test/output');
+  await mkdir(outputDir, { recursive: true });
+  await writeFile(
+    path.join(outputDir, 'bench.json'),
+    `${JSON.stringify({ at: new Date().toISOString(), results, rows }, null, 2)}\n`,
+  );
+  console.log(`\nwritten: test/output/bench.json`);
+}
+
+/**
+ * How late each minute was charged: minute n of a call is due (n − 1) intervals after minute 1 was
+ * charged (at START); its ledger row's commit time minus that is the lateness.
+ */
+async function tickLateness(databaseUrl: string, intervalMs: number, from: Date, to: Date) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const rows = await client.query(
+      `with minutes as (
+         select reference, (metadata->>'minute')::int as minute, created_at
+           from ledger_transactions where kind = 'call_minute')
+       select extract(epoch from (m.created_at - first.created_at)) * 1000 - (m.minute - 1) * $1::float8 as late_ms
+         from minutes m join minutes first on first.reference = m.reference and first.minute = 1
+        where m.minute > 1 and m.created_at between $2 and $3`,
+      [intervalMs, from, to],
+    );
+    return distribution(rows.rows.map((row: { late_ms: number }) => Number(row.late_ms)));
+  } finally {
+    await client.end();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
+
+export type { BenchUser };
