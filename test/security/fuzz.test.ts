@@ -103,7 +103,7 @@ describe('hostile input', () => {
           if (path.startsWith('/admin/api')) headers.authorization = 'Bearer not-the-admin-token';
           const body = path.startsWith('/app') || path.startsWith('/weapp') ? { ...fields, token } : fields;
           const query = new URLSearchParams(
-            Object.entries(fields).map(([key, value]) => [
+            Object.entries(fields).map(([key, value]): [string, string] => [
               key,
               typeof value === 'string' ? value : JSON.stringify(value),
             ]),
