@@ -25,30 +25,35 @@ export interface UsersServiceOptions {
 }
 
 export function createUsersService(db: Db, options: UsersServiceOptions) {
+  /** One transaction: a user never exists without the starting balances and token he was created with. */
   async function create(input: NewUser): Promise<{ user: User; token: string }> {
-    const [user] = await db
-      .insert(users)
-      .values({
-        role: input.role,
-        nickname: input.nickname ?? '',
-        age: input.age ?? 0,
-        gender: input.gender ?? (input.role === 'anchor' ? 2 : input.role === 'guest' ? 1 : 0),
-        headImg: input.headImg ?? '',
-        area: input.area ?? '',
-        unitPrice: input.unitPrice ?? options.defaultUnitPrice,
-        wechatOpenid: input.wechatOpenid ?? null,
-      })
-      .returning();
-    if (!user) throw new Error('user insert returned nothing');
-    for (const [currency, amount] of Object.entries(input.balances ?? {}) as [Currency, number][]) {
-      if (amount > 0)
-        await postMovement(
-          db,
-          adminGrant(user.id, currency, amount, `grant:user:${user.id}:initial:${currency}`),
-        );
-    }
-    const token = await issueToken(db, user.id, options.tokenTtlMs);
-    return { user, token };
+    return db.transaction(async (tx) => {
+      const scoped = tx as unknown as Db;
+      const [user] = await scoped
+        .insert(users)
+        .values({
+          role: input.role,
+          nickname: input.nickname ?? '',
+          age: input.age ?? 0,
+          gender: input.gender ?? (input.role === 'anchor' ? 2 : input.role === 'guest' ? 1 : 0),
+          headImg: input.headImg ?? '',
+          area: input.area ?? '',
+          unitPrice: input.unitPrice ?? options.defaultUnitPrice,
+          wechatOpenid: input.wechatOpenid ?? null,
+        })
+        .returning();
+      if (!user) throw new Error('user insert returned nothing');
+      for (const [currency, amount] of Object.entries(input.balances ?? {}) as [Currency, number][]) {
+        if (amount > 0) {
+          await postMovement(
+            scoped,
+            adminGrant(user.id, currency, amount, `grant:user:${user.id}:initial:${currency}`),
+          );
+        }
+      }
+      const token = await issueToken(scoped, user.id, options.tokenTtlMs);
+      return { user, token };
+    });
   }
 
   async function get(userId: number): Promise<User> {
