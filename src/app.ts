@@ -7,7 +7,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { adminApiRoutes } from './admin/admin-api.routes.js';
+import { attachAdminNamespace } from './admin/admin-socket.js';
+import { adminConsoleRoutes } from './admin/console.routes.js';
+import { adminGrantRoutes } from './admin/grants.routes.js';
+import { adminPanelRoutes } from './admin/panel.routes.js';
+import { createRecordScreens } from './calls/call-records.screens.js';
 import { attachCallSocketHandlers } from './calls/call-socket-handlers.js';
+import { createSettlementScreens } from './calls/settlement-screens.js';
 import type { AppContext } from './context.js';
 import { describeError } from './http/describe-error.js';
 import { healthRoutes } from './http/health.routes.js';
@@ -15,13 +21,24 @@ import { idempotency } from './http/idempotency.js';
 import { createMetricsRegistry, registerMetrics } from './http/metrics.js';
 import { paidCallCallRoutes } from './http/paid-call/calls.routes.js';
 import { paidCallEnvelope } from './http/paid-call/envelope.js';
+import { paidCallGiftSendingRoutes } from './http/paid-call/gift-sending.routes.js';
 import { paidCallGiftRoutes } from './http/paid-call/gifts.routes.js';
 import { paidCallLiveRoomRoutes } from './http/paid-call/live-room.routes.js';
+import { paidCallLoginRoutes } from './http/paid-call/login.routes.js';
+import { paidCallModerationRoutes } from './http/paid-call/moderation.routes.js';
+import { paidCallOrderRoutes } from './http/paid-call/orders.routes.js';
+import { paidCallPlatformRoutes } from './http/paid-call/platform.routes.js';
 import { paidCallPresenceRoutes } from './http/paid-call/presence.routes.js';
+import { paidCallRechargeRoutes } from './http/paid-call/recharge.routes.js';
+import { paidCallRecordRoutes } from './http/paid-call/records.routes.js';
+import { paidCallSettlementRoutes } from './http/paid-call/settlement.routes.js';
 import { paidCallUserRoutes } from './http/paid-call/users.routes.js';
 import { qliveEnvelope } from './http/qlive/envelope.js';
 import { qliveGiftRoutes } from './http/qlive/gifts.routes.js';
+import { qliveApiRoutes } from './http/qlive/qlive-api.routes.js';
+import { userRoom } from './realtime/events.js';
 import { type AppSocketServer, createSocketServer } from './realtime/socket-server.js';
+import { attachRoomSocketHandlers } from './rooms/room-socket-handlers.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -87,6 +104,16 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
     users: context.users,
     gifts: context.gifts,
   });
+  await app.register(adminGrantRoutes, {
+    prefix: '/admin/api',
+    adminToken: context.adminToken,
+    db: context.database.db,
+    users: context.users,
+    onGranted: (userId, currency, balance) =>
+      app.io.to(userRoom(userId)).emit('wallet:update', { [currency]: balance }),
+  });
+  await app.register(adminConsoleRoutes, { prefix: '/admin/api', context });
+  await app.register(adminPanelRoutes);
 
   await app.register(async (paidCall) => {
     await paidCall.register(paidCallEnvelope, {
@@ -94,6 +121,8 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
       onAuthenticated: (user) => context.presence.touch(user.id),
     });
     await paidCall.register(paidCallUserRoutes, { context });
+    await paidCall.register(paidCallLoginRoutes, { context });
+    await paidCall.register(paidCallRechargeRoutes, { context });
     await paidCall.register(paidCallGiftRoutes, { context });
     await paidCall.register(paidCallCallRoutes, {
       calls: context.calls,
@@ -105,12 +134,25 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
       users: context.users,
       diamondsPerPoint: config.diamondsPerPoint,
     });
+    const money = { db: context.database.db, records: context.callRecords, users: context.users };
+    await paidCall.register(paidCallSettlementRoutes, {
+      screens: createSettlementScreens({ ...money, snapshotOf: context.calls.snapshotOf }),
+    });
+    await paidCall.register(paidCallRecordRoutes, { screens: createRecordScreens(money) });
+    await paidCall.register(paidCallGiftSendingRoutes, {
+      giftSending: context.giftSending,
+      rateLimit: { max: config.rateLimitPerMinute, timeWindow: 60_000 },
+    });
+    await paidCall.register(paidCallOrderRoutes, { db: context.database.db });
+    await paidCall.register(paidCallModerationRoutes, { moderation: context.moderation });
+    await paidCall.register(paidCallPlatformRoutes, { db: context.database.db, configs: context.configs });
   });
 
   await app.register(
     async (qlive) => {
       await qlive.register(qliveEnvelope, { authenticate: context.authenticate });
       await qlive.register(qliveGiftRoutes, { context });
+      await qlive.register(qliveApiRoutes, { context });
     },
     { prefix: QLIVE_PREFIX },
   );
@@ -132,14 +174,17 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
     redis: context.redis,
     prefix: config.redisPrefix,
     authenticate: context.authenticate,
-    onConnection: (socket) =>
+    onConnection: (socket) => {
       attachCallSocketHandlers(socket, {
         calls: context.calls,
         presence: context.presence,
         logger: context.logger,
-      }),
+      });
+      attachRoomSocketHandlers(socket, { rooms: context.qlive.rooms, io: app.io, logger: context.logger });
+    },
   });
   context.attachSocketServer(app.io);
+  attachAdminNamespace(app.io, context.adminToken);
   app.addHook('onClose', async () => {
     app.io.disconnectSockets(true);
     await app.io.close();

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { CallContext, CallSnapshot } from '../machines/call.js';
 import type { RoomContext, RoomSnapshot } from '../machines/room.js';
+import { createLowBalanceNotices } from './billing/low-balance.js';
 import { createCallIndex } from './calls/call-index.js';
 import { callMachineDefinition } from './calls/call-machine.definition.js';
 import { createCallRecordsRepository } from './calls/call-records.repository.js';
@@ -9,12 +10,18 @@ import { createCallsService } from './calls/calls.service.js';
 import { createPresenceService } from './calls/presence.service.js';
 import type { AppConfig } from './config/index.js';
 import type { Database } from './db/client.js';
+import { pushGift } from './gifts/gift-push.js';
+import { createGiftSendingService } from './gifts/gift-sending.service.js';
 import { createGiftsService } from './gifts/gifts.service.js';
+import { createAdminActionsRepository } from './moderation/admin-actions.repository.js';
+import { createModerationService } from './moderation/moderation.service.js';
+import { createPayments } from './payments/index.js';
 import { createConfigsService } from './platform/configs.service.js';
 import { liveRoom, userRoom } from './realtime/events.js';
 import { pushTransition } from './realtime/machine-push.js';
 import { createPresence } from './realtime/presence.js';
 import type { AppSocketServer } from './realtime/socket-server.js';
+import { createQliveRoomServices } from './rooms/index.js';
 import { createRoomIndex } from './rooms/room-index.js';
 import { roomMachineDefinition } from './rooms/room-machine.definition.js';
 import {
@@ -25,8 +32,9 @@ import {
   type RuntimeLogger,
 } from './runtime/index.js';
 import { createLiveStreams } from './tencent/live-streams.js';
-import { userForToken } from './users/tokens.js';
+import { createAuthenticator } from './users/authenticator.js';
 import { createUsersService } from './users/users.service.js';
+import { createWechatSignIn } from './wechat/wechat-accounts.service.js';
 
 export interface ContextOptions {
   config: AppConfig;
@@ -61,11 +69,13 @@ export async function createAppContext(options: ContextOptions) {
     unitPriceBounds: config.unitPrice,
   });
   const gifts = createGiftsService(db);
+  const authenticator = createAuthenticator(db, { cacheMs: config.authCacheMs });
   const configs = createConfigsService(db);
   const live = createLiveStreams(config.tencent);
   const presence = createPresence({ redis, prefix, processId: randomUUID() });
   const callIndex = createCallIndex(redis, prefix);
   const callRecords = createCallRecordsRepository(db);
+  const lowBalance = createLowBalanceNotices();
 
   const callContext = async (callId: string): Promise<CallContext | null> => {
     const instance = await runtime.get('call', callId);
@@ -90,29 +100,26 @@ export async function createAppContext(options: ContextOptions) {
         records: callRecords,
         send: (callId, event) => runtime.send('call', callId, event, { actor: 'system' }),
         context: callContext,
-        warnLowBalance: async (context, diamondsLeft) => {
-          io?.to(userRoom(context.guestId)).emit('wallet:update', {
-            diamond: diamondsLeft,
-            lowBalance: true,
-            roomInstanceId: Number(context.callId),
-            unitPriceDiamond: context.unitPriceDiamonds,
-          });
-        },
+        warnLowBalance: async (context, diamondsLeft) => lowBalance.warn(context, diamondsLeft),
       }),
       room: roomMachineDefinition({
         db,
         roomIndex,
         context: roomContext,
         seatChanged: async (roomId, seat, userId) => {
-          io?.to(liveRoom(roomId)).emit('room:update', {
-            roomId: Number(roomId),
-            seatChanged: { seat, userId },
+          // Who now publishes on the seat, and where to play it (the full view follows as room:update).
+          io?.to(liveRoom(roomId)).emit('room:seat', {
+            liveId: Number(roomId),
+            seat,
+            userId,
+            playUrl: userId === null ? '' : live.playUrl('room', roomId, userId),
           });
         },
       }),
     },
     onTransition: (notice) => {
       if (io) pushTransition(io, notice);
+      if (io) lowBalance.flush(io, notice);
     },
     onFinal: async (record) => {
       await callRecords.archive(
@@ -139,6 +146,51 @@ export async function createAppContext(options: ContextOptions) {
     },
   });
   const presenceService = createPresenceService(db, presence, callIndex);
+  const moderation = createModerationService({
+    db,
+    runtime,
+    callIndex,
+    roomIndex,
+    actions: createAdminActionsRepository(db),
+    pushWarning: (userId, message) => io?.to(userRoom(userId)).emit('user:warn', { message }),
+    forgetUser: (userId) => authenticator.forgetUser(userId),
+  });
+  const qlive = createQliveRoomServices({
+    db,
+    redis,
+    prefix,
+    runtime,
+    roomIndex,
+    gifts,
+    graceMs: config.disconnectGraceMs,
+    pushGift: (liveId, gift) => io?.to(liveRoom(String(liveId))).emit('room:gift', { ...gift }),
+    pushWallet: (userId, wallet) => io?.to(userRoom(userId)).emit('wallet:update', wallet),
+  });
+  const wechatSignIn = createWechatSignIn({
+    db,
+    users,
+    redis,
+    prefix,
+    wechat: config.wechat,
+    tokenTtlMs: config.tokenTtlMs,
+  });
+  const payments = createPayments({
+    db,
+    pay: config.wechatPay,
+    appId: config.wechat.appId,
+    onCredited: (userId, currency, balance) =>
+      io?.to(userRoom(userId)).emit('wallet:update', { [currency]: balance }),
+  });
+  const giftSending = createGiftSendingService({
+    db,
+    gifts,
+    users,
+    calls,
+    diamondsPerPoint: config.diamondsPerPoint,
+    push: (sent) => {
+      if (io) pushGift(io, sent);
+    },
+  });
 
   return {
     config,
@@ -158,7 +210,15 @@ export async function createAppContext(options: ContextOptions) {
     roomContext,
     runtime,
     calls,
-    authenticate: (token: string) => userForToken(db, token),
+    giftSending,
+    moderation,
+    qlive,
+    wechatSignIn,
+    payments,
+    authenticate: authenticator.authenticate,
+    /** Revokes a token everywhere (logout); use this rather than tokens.ts so this process forgets it at once. */
+    revokeToken: authenticator.revoke,
+    authenticator,
     attachSocketServer(server: AppSocketServer) {
       io = server;
     },

@@ -26,6 +26,11 @@ export interface Movement {
   reference?: string;
   metadata?: Record<string, unknown>;
   legs: Leg[];
+  /**
+   * Runs first inside the movement's database transaction; throwing aborts the movement. Used to
+   * serialise a movement against another write (e.g. a call minute against the call's settlement).
+   */
+  precondition?: (tx: Tx) => Promise<void>;
 }
 
 export interface MovementResult {
@@ -44,7 +49,8 @@ export class InsufficientFundsError extends AppError {
   }
 }
 
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+/** A drizzle transaction handle, as `db.transaction` passes it. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 function assertBalanced(legs: Leg[]): void {
   const totals = new Map<Currency, number>();
@@ -84,6 +90,7 @@ export async function accountId(tx: Tx | Db, ref: AccountRef, currency: Currency
 export async function postMovement(db: Db, movement: Movement): Promise<MovementResult> {
   assertBalanced(movement.legs);
   return db.transaction(async (tx) => {
+    await movement.precondition?.(tx);
     const inserted = await tx
       .insert(ledgerTransactions)
       .values({
@@ -102,12 +109,11 @@ export async function postMovement(db: Db, movement: Movement): Promise<Movement
       return { applied: false, transactionId: existing!.id };
     }
     const transactionId = inserted[0].id;
-    const resolved = await Promise.all(
-      movement.legs.map(async (leg) => ({
-        ...leg,
-        accountId: await accountId(tx, leg.account, leg.currency),
-      })),
-    );
+    // One after the other: a transaction is one connection, and pg refuses overlapping queries on it.
+    const resolved: (Leg & { accountId: number })[] = [];
+    for (const leg of movement.legs) {
+      resolved.push({ ...leg, accountId: await accountId(tx, leg.account, leg.currency) });
+    }
     // A fixed lock order keeps two movements touching the same accounts from deadlocking.
     for (const leg of [...resolved].sort((a, b) => a.accountId - b.accountId)) {
       const isUserDebit = 'userId' in leg.account && leg.amount < 0;
@@ -134,6 +140,22 @@ export async function postMovement(db: Db, movement: Movement): Promise<Movement
     );
     return { applied: true, transactionId };
   });
+}
+
+/** The stored movement with this idempotency key, or null (a replay compares its metadata). */
+export async function movementByKey(
+  db: Db,
+  key: string,
+): Promise<{ id: number; kind: LedgerKind; metadata: Record<string, unknown> } | null> {
+  const [row] = await db
+    .select({
+      id: ledgerTransactions.id,
+      kind: ledgerTransactions.kind,
+      metadata: ledgerTransactions.metadata,
+    })
+    .from(ledgerTransactions)
+    .where(eq(ledgerTransactions.idempotencyKey, key));
+  return row ?? null;
 }
 
 export async function balanceOf(db: Db | Tx, userId: number, currency: Currency): Promise<number> {

@@ -6,6 +6,7 @@ if redis.call('EXISTS', KEYS[2]) == 1 then return redis.call('GET', KEYS[2]) end
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('SET', KEYS[2], ARGV[1])
 redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2])
+redis.call('SET', KEYS[4], '1', 'PX', ARGV[3])
 return false
 `;
 
@@ -22,21 +23,31 @@ return released
  * user is never in two calls) and the latest call of each anchor–guest pair (what `getMatchInfo`
  * and the hang-up endpoints, which name only the other party, look up).
  */
-export function createCallIndex(redis: Redis, prefix: string, pairTtlMs = 6 * 60 * 60 * 1000) {
+export function createCallIndex(
+  redis: Redis,
+  prefix: string,
+  pairTtlMs = 6 * 60 * 60 * 1000,
+  creationWindowMs = 10_000,
+) {
   const userKey = (userId: number) => `${prefix}call:user:${userId}`;
   const pairKey = (anchorId: number, guestId: number) => `${prefix}call:pair:${anchorId}:${guestId}`;
+  // Set with the claim and short-lived: while it exists, a claim whose machine is not there yet is
+  // a call being created right now, not a leftover of a crash.
+  const creatingKey = (callId: string) => `${prefix}call:creating:${callId}`;
 
   return {
     /** Claims both parties for callId; answers the call id that already holds one of them, or null. */
     async claim(callId: string, guestId: number, anchorId: number): Promise<string | null> {
       const holder = await redis.eval(
         CLAIM_BOTH,
-        3,
+        4,
         userKey(guestId),
         userKey(anchorId),
         pairKey(anchorId, guestId),
+        creatingKey(callId),
         callId,
         String(pairTtlMs),
+        String(creationWindowMs),
       );
       return typeof holder === 'string' ? holder : null;
     },
@@ -44,6 +55,11 @@ export function createCallIndex(redis: Redis, prefix: string, pairTtlMs = 6 * 60
     /** Frees the parties, but only from this call (a newer call that claimed them stays). */
     async release(callId: string, guestId: number, anchorId: number): Promise<void> {
       await redis.eval(RELEASE_IF_OWNED, 2, userKey(guestId), userKey(anchorId), callId);
+    },
+
+    /** True while the claim of callId is young enough that its machine may still be on its way. */
+    async isBeingCreated(callId: string): Promise<boolean> {
+      return (await redis.exists(creatingKey(callId))) === 1;
     },
 
     async activeCallOf(userId: number): Promise<string | null> {

@@ -1,5 +1,5 @@
 import { type CallContext, type CallSnapshot, callMachine } from '../../machines/call.js';
-import { chargeCallMinute, chargesOfCall } from '../billing/call-billing.js';
+import { chargeCallMinute } from '../billing/call-billing.js';
 import { balanceOf } from '../billing/ledger.js';
 import type { Db } from '../db/client.js';
 import type { RuntimeEvent } from '../runtime/index.js';
@@ -7,6 +7,7 @@ import { defineMachine } from '../runtime/index.js';
 import type { CallIndex } from './call-index.js';
 import type { CallRecordsRepository } from './call-records.repository.js';
 import { publicCallView } from './call-view.js';
+import { settleCall } from './settlement.js';
 
 export interface CallEffectsDeps {
   db: Db;
@@ -18,8 +19,6 @@ export interface CallEffectsDeps {
   /** Tells the guest his balance will not cover the next minute. */
   warnLowBalance(context: CallContext, diamondsLeft: number): Promise<void>;
 }
-
-const STREAM_STATUS = { account: 0, stream: 2 } as const;
 
 /**
  * The call machine with its effects: `chargeMinute` moves one minute's money through the ledger (a
@@ -48,6 +47,8 @@ export function callMachineDefinition(deps: CallEffectsDeps) {
           await deps.send(id, { type: 'CHARGE_FAILED', minute: params.minute });
           return;
         }
+        // Already settled: the settlement charged (or gave up on) this minute itself.
+        if (outcome === 'settled') return;
         const left = await balanceOf(deps.db, context.guestId, 'diamond');
         if (left < context.unitPriceDiamonds) await deps.warnLowBalance(context, left);
       },
@@ -55,27 +56,7 @@ export function callMachineDefinition(deps: CallEffectsDeps) {
       settleCall: async ({ id }) => {
         const context = await deps.context(id);
         if (!context) return;
-        const charges = await chargesOfCall(deps.db, id);
-        await deps.records.insertOnce({
-          id: Number(id),
-          guestId: context.guestId,
-          anchorId: context.anchorId,
-          initiator: context.initiator,
-          unitPricePoints: context.unitPricePoints,
-          unitPriceDiamonds: context.unitPriceDiamonds,
-          status: context.startedAt ? 2 : 1,
-          endReason: context.endReason ?? 'hangup_server',
-          endedBy: context.endedBy === undefined ? null : String(context.endedBy),
-          minutes: charges.minutes,
-          diamonds: charges.diamonds,
-          points: charges.points,
-          banTitle: context.ban?.title ?? null,
-          banStreamStatus: context.ban ? STREAM_STATUS[context.ban.type] : null,
-          createdAt: new Date(context.at),
-          acceptedAt: context.acceptedAt ? new Date(context.acceptedAt) : null,
-          startedAt: context.startedAt ? new Date(context.startedAt) : null,
-          endedAt: new Date(context.endedAt ?? Date.now()),
-        });
+        await settleCall(deps, context);
         await deps.callIndex.release(id, context.guestId, context.anchorId);
         await deps.send(id, { type: 'SETTLED' });
       },

@@ -56,9 +56,10 @@ export function createCallsService(deps: CallsServiceDeps) {
       const holder = await callIndex.claim(callId, guestId, anchorId);
       if (holder === null) return;
       const snapshot = await snapshotOf(holder);
-      if (snapshot && snapshot.value !== 'ended' && snapshot.value !== 'settled') {
-        throw conflict('busy: already in a call');
-      }
+      const alive = snapshot
+        ? snapshot.value !== 'ended' && snapshot.value !== 'settled'
+        : await callIndex.isBeingCreated(holder);
+      if (alive) throw conflict('busy: already in a call');
       await callIndex.release(holder, guestId, anchorId);
     }
     throw conflict('busy: already in a call');

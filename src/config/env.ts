@@ -33,6 +33,8 @@ export const ConfigSchema = Type.Object({
   UNIT_PRICE_MAX: Type.Integer({ default: 10_000, minimum: 1 }),
   /** Price of a new anchor until she sets her own. */
   DEFAULT_UNIT_PRICE: Type.Integer({ default: 30, minimum: 1 }),
+  /** How long a process may reuse a token lookup (0 disables); bans and revocations elsewhere show within it. */
+  AUTH_CACHE_MS: Type.Integer({ default: 1_000, minimum: 0, maximum: 60_000 }),
   /** Lifetime of an API token issued at login or by the admin API. */
   TOKEN_TTL_DAYS: Type.Integer({ default: 30, minimum: 1 }),
   /** Tencent Cloud TRTC/IM application; unset: a development value, logged as such. */
@@ -48,6 +50,23 @@ export const ConfigSchema = Type.Object({
   WECHAT_APP_ID: Type.Optional(Type.String({ minLength: 1 })),
   WECHAT_APP_SECRET: Type.Optional(Type.String({ minLength: 1 })),
   WECHAT_API_BASE: Type.String({ default: 'https://api.weixin.qq.com', pattern: '^https?://' }),
+  /** WeChat Pay API v3 merchant (recharges); unset: development values, logged as such. */
+  WECHATPAY_MCH_ID: Type.Optional(Type.String({ pattern: '^[0-9]{1,32}$' })),
+  /** Serial number of the merchant API certificate. */
+  WECHATPAY_MCH_SERIAL_NO: Type.Optional(Type.String({ pattern: '^[0-9A-Fa-f]{8,64}$' })),
+  /** Merchant API private key (apiclient_key.pem) as PEM text (`\n` escapes allowed), or a path in the _FILE variant. */
+  WECHATPAY_MCH_PRIVATE_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  WECHATPAY_MCH_PRIVATE_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  /** APIv3 key that encrypts payment notifications: exactly 32 characters. */
+  WECHATPAY_API_V3_KEY: Type.Optional(Type.String({ minLength: 32, maxLength: 32 })),
+  /** WeChat Pay platform certificate serial (or public key id PUB_KEY_ID_...) and its public key PEM (or _FILE). */
+  WECHATPAY_PLATFORM_SERIAL: Type.Optional(Type.String({ minLength: 1 })),
+  WECHATPAY_PLATFORM_PUBLIC_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  WECHATPAY_PLATFORM_PUBLIC_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  /** Public HTTPS URL of POST /wx/api/qlive/qlive_pay/notify/; unset: derived from each order request's host. */
+  WECHATPAY_NOTIFY_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** WeChat Pay API (tests point it at a local server). */
+  WECHATPAY_API_BASE: Type.String({ default: 'https://api.mch.weixin.qq.com', pattern: '^https?://' }),
   /** Requests per minute per client on login, call applies and gifts. */
   RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 120, minimum: 1 }),
   /** Largest accepted request body. */

@@ -1,4 +1,5 @@
 import { ConfigError, type RawConfig, readEnv } from './env.js';
+import { type WechatPayConfig, wechatPayConfig } from './wechat-pay.js';
 
 export { ConfigError };
 
@@ -16,6 +17,7 @@ export interface AppConfig {
   diamondsPerPoint: number;
   unitPrice: { min: number; max: number; default: number };
   tokenTtlMs: number;
+  authCacheMs: number;
   tencent: {
     sdkAppId: number;
     secretKey: string;
@@ -25,6 +27,7 @@ export interface AppConfig {
     urlTtlSeconds: number;
   };
   wechat: { appId: string; appSecret: string; apiBase: string };
+  wechatPay: WechatPayConfig;
   rateLimitPerMinute: number;
   bodyLimitBytes: number;
   logLevel: RawConfig['LOG_LEVEL'];
@@ -71,6 +74,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     diamondsPerPoint: raw.DIAMONDS_PER_POINT,
     unitPrice: { min: raw.UNIT_PRICE_MIN, max: raw.UNIT_PRICE_MAX, default: raw.DEFAULT_UNIT_PRICE },
     tokenTtlMs: raw.TOKEN_TTL_DAYS * 24 * 60 * 60 * 1000,
+    authCacheMs: raw.AUTH_CACHE_MS,
     tencent: {
       sdkAppId: orDevelopment('TENCENT_SDK_APP_ID'),
       secretKey: orDevelopment('TENCENT_SECRET_KEY'),
@@ -84,6 +88,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       appSecret: orDevelopment('WECHAT_APP_SECRET'),
       apiBase: raw.WECHAT_API_BASE.replace(/\/+$/, ''),
     },
+    wechatPay: wechatPayConfig(raw, developmentFallbacks),
     rateLimitPerMinute: raw.RATE_LIMIT_PER_MINUTE,
     bodyLimitBytes: raw.BODY_LIMIT_BYTES,
     logLevel: raw.LOG_LEVEL,

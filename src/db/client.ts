@@ -60,6 +60,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     });
     // A dropped connection must not crash the process: the pool replaces it and /healthz reports it.
     pool.on('error', () => {});
+    // pg-pool drops its own error listener while a client is checked out (a transaction), so a
+    // connection killed mid-transaction would otherwise crash the process; the query itself fails.
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = drizzleNodePg({ client: pool, schema }) as unknown as Db;
     await withMigrationLock(pool, () => migrateNodePg(db as never, { migrationsFolder: MIGRATIONS_FOLDER }));
     return {

@@ -9,7 +9,10 @@ import { appConfigs } from '../db/schema/index.js';
 export function createConfigsService(db: Db) {
   return {
     async get<T>(key: string, fallback: T): Promise<T> {
-      const [row] = await db.select({ value: appConfigs.value }).from(appConfigs).where(eq(appConfigs.key, key));
+      const [row] = await db
+        .select({ value: appConfigs.value })
+        .from(appConfigs)
+        .where(eq(appConfigs.key, key));
       return row ? (row.value as T) : fallback;
     },
     async set(key: string, value: unknown): Promise<void> {

@@ -1,8 +1,14 @@
 /** Socket.IO event names and payloads, `domain:verb`, shared by the server and the tests' clients. */
 export interface ServerToClientEvents {
+  /** The call's public view; for the guest, `lowBalance: true` (+ `diamond`, `paidUntil`) when the next minute cannot be paid. */
   'call:update': (view: Record<string, unknown>) => void;
+  /** A gift sent by the guest to the anchor (src/gifts/gift-push.ts), to both parties. */
+  'call:gift': (gift: Record<string, unknown>) => void;
   'room:update': (view: Record<string, unknown>) => void;
+  /** QLive: someone sent a gift in the room (to everyone in it). */
   'room:gift': (gift: Record<string, unknown>) => void;
+  /** QLive: a mic seat changed hands: `{liveId, seat, userId | null, playUrl}`. */
+  'room:seat': (seat: Record<string, unknown>) => void;
   'wallet:update': (wallet: Record<string, unknown>) => void;
   'user:warn': (warning: { message: string }) => void;
   'admin:machine': (transition: Record<string, unknown>) => void;
@@ -21,3 +27,5 @@ export const userRoom = (userId: number) => `user:${userId}`;
 export const callRoom = (callId: string) => `call:${callId}`;
 export const liveRoom = (roomId: string) => `room:${roomId}`;
 export const ADMIN_ROOM = 'admin';
+/** The admin panel's namespace: its middleware checks the admin token (src/admin/admin-socket.ts). */
+export const ADMIN_NAMESPACE = '/admin';

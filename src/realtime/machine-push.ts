@@ -1,6 +1,7 @@
 import type { PublicCallView } from '../calls/call-view.js';
 import type { TransitionNotice } from '../runtime/index.js';
-import { ADMIN_ROOM, callRoom, userRoom } from './events.js';
+import { ADMIN_NAMESPACE, ADMIN_ROOM, callRoom, userRoom } from './events.js';
+import { pushRoomTransition } from './room-push.js';
 import type { AppSocketServer } from './socket-server.js';
 
 /**
@@ -16,11 +17,13 @@ export function pushTransition(io: AppSocketServer, notice: TransitionNotice<str
     // effects) would show clients an older state last.
     if (!notice.superseded) io.to(rooms).emit('call:update', view as unknown as Record<string, unknown>);
   }
-  io.to(ADMIN_ROOM).emit('admin:machine', {
+  if (notice.kind === 'room') pushRoomTransition(io, notice);
+  io.of(ADMIN_NAMESPACE).to(ADMIN_ROOM).emit('admin:machine', {
     kind: notice.kind,
     id: notice.id,
     version: notice.version,
     event: notice.event.type,
+    actor: notice.actor,
     from: notice.from,
     to: notice.to,
     at: notice.at,

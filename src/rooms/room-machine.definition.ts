@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { type RoomContext, type RoomSnapshot, roomMachine, roomView } from '../../machines/room.js';
+import { numList, type RoomContext, type RoomSnapshot, roomMachine, roomView } from '../../machines/room.js';
 import type { Db } from '../db/client.js';
 import { liveRooms } from '../db/schema/index.js';
 import { defineMachine } from '../runtime/index.js';
@@ -17,7 +17,8 @@ export interface RoomEffectsDeps {
 export function roomMachineDefinition(deps: RoomEffectsDeps) {
   return defineMachine({
     machine: roomMachine,
-    view: (snapshot: RoomSnapshot) => roomView(snapshot),
+    // num_list rides along so a client can refresh its counters from the push alone.
+    view: (snapshot: RoomSnapshot) => ({ ...roomView(snapshot), numList: numList(snapshot) }),
     effects: {
       seatChanged: async ({ params }) => {
         await deps.seatChanged(params.roomId, params.seat, params.userId);

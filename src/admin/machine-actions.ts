@@ -1,0 +1,62 @@
+import { conflict, notFound } from '../errors.js';
+import type { AdminActionsRepository } from '../moderation/admin-actions.repository.js';
+import type { MachineKind, MachineRuntime, RuntimeEvent, SendResult } from '../runtime/index.js';
+import type { MachineArchivesRepository } from './machine-archives.repository.js';
+import { stateName } from './machine-registry.js';
+
+export interface MachineActionsDeps {
+  runtime: MachineRuntime<MachineKind>;
+  archives: MachineArchivesRepository;
+  adminActions: AdminActionsRepository;
+}
+
+/**
+ * The admin's buttons on a machine. Each is one event sent like any other (the actor in the
+ * history is the admin's fingerprint); the machine decides, and an event it does not take now is
+ * a 409 naming the state. Every attempt is recorded, refused ones too.
+ */
+export function createMachineActions(deps: MachineActionsDeps) {
+  async function sendAsAdmin(
+    kind: MachineKind,
+    id: string,
+    event: RuntimeEvent,
+    action: string,
+    actor: string,
+  ): Promise<SendResult> {
+    const record = (applied: boolean, state: string) =>
+      deps.adminActions.record({
+        actor,
+        action,
+        targetKind: kind,
+        targetId: id,
+        payload: { event: event.type, applied, state },
+      });
+    if (!(await deps.runtime.get(kind, id))) {
+      // Expired from Redis: only the archive knows it, and a finished machine takes no event.
+      const archived = await deps.archives.find(kind, id);
+      if (!archived) throw notFound(`no ${kind} ${id}`, 'id');
+      await record(false, archived.finalState);
+      throw conflict(`${kind} ${id} is ${archived.finalState}: ${event.type} does not apply`);
+    }
+    const result = await deps.runtime.send(kind, id, event, { actor });
+    const state = stateName(result.snapshot.value);
+    await record(result.applied, state);
+    if (!result.applied) throw conflict(`${kind} ${id} is ${state}: ${event.type} does not apply`);
+    return result;
+  }
+
+  return {
+    /** SERVER_HANGUP: ends the call from any open state; it settles like any other ending. */
+    hangUpCall: (callId: string, actor: string) =>
+      sendAsAdmin('call', callId, { type: 'SERVER_HANGUP', by: actor }, 'call.hangup', actor),
+
+    /**
+     * ADMIN_END. The room machine's `by` is a user id and admins have none: 0 stands for "an
+     * operator"; which one is in the history's actor and in admin_actions.
+     */
+    endRoom: (roomId: string, actor: string) =>
+      sendAsAdmin('room', roomId, { type: 'ADMIN_END', by: 0 }, 'room.end', actor),
+  };
+}
+
+export type MachineActions = ReturnType<typeof createMachineActions>;

@@ -1,0 +1,56 @@
+/**
+ * The machines the panel shows, each with what the panel needs to know about its context: who
+ * takes part (the table's "parties" and its user filter) and the public view. Kept beside the
+ * definitions the runtime runs, from the same pure machines.
+ */
+import type { AnyMachineSnapshot, AnyStateMachine, StateValue } from 'xstate';
+import { type CallSnapshot, callMachine } from '../../machines/call.js';
+import { type RoomSnapshot, roomMachine, roomView } from '../../machines/room.js';
+import { publicCallView } from '../calls/call-view.js';
+import type { MachineKind } from '../runtime/index.js';
+
+export const MACHINE_KINDS = ['call', 'room'] as const satisfies readonly MachineKind[];
+
+export interface Party {
+  role: string;
+  userId: number;
+}
+
+export interface PanelMachine {
+  machine: AnyStateMachine;
+  view(snapshot: AnyMachineSnapshot): unknown;
+  parties(snapshot: AnyMachineSnapshot): Party[];
+}
+
+export const PANEL_MACHINES: Record<MachineKind, PanelMachine> = {
+  call: {
+    machine: callMachine,
+    view: (snapshot) => publicCallView(snapshot as CallSnapshot),
+    parties: (snapshot) => {
+      const { guestId, anchorId } = (snapshot as CallSnapshot).context;
+      return [
+        { role: 'guest', userId: guestId },
+        { role: 'anchor', userId: anchorId },
+      ];
+    },
+  },
+  room: {
+    machine: roomMachine,
+    view: (snapshot) => roomView(snapshot as RoomSnapshot),
+    parties: (snapshot) => {
+      const { matchmakerId, seats } = (snapshot as RoomSnapshot).context;
+      const parties: Party[] = [{ role: 'matchmaker', userId: matchmakerId }];
+      if (seats.male !== null) parties.push({ role: 'male seat', userId: seats.male });
+      if (seats.female !== null) parties.push({ role: 'female seat', userId: seats.female });
+      return parties;
+    },
+  },
+};
+
+/** `live`, or `parent.child` for a nested state (the first active leaf). */
+export function stateName(value: StateValue): string {
+  if (typeof value === 'string') return value;
+  const [key, child] = Object.entries(value)[0] ?? [];
+  if (key === undefined) return '';
+  return child === undefined ? key : `${key}.${stateName(child as StateValue)}`;
+}

@@ -1,0 +1,212 @@
+/**
+ * What the panel reads about machines: the live table (every active instance, from Redis), one
+ * instance in full (snapshot, context, history, the events it takes now; from Redis while it is
+ * there, from the Postgres archive after), and the recently finished ones.
+ */
+import type { Redis } from 'ioredis';
+import type { AnyMachineSnapshot } from 'xstate';
+import type { CallRecordsRepository } from '../calls/call-records.repository.js';
+import type { Db } from '../db/client.js';
+import { notFound } from '../errors.js';
+import type { AdminActionRow, AdminActionsRepository } from '../moderation/admin-actions.repository.js';
+import type { MachineKind, MachineRuntime, TransitionRecord } from '../runtime/index.js';
+import { decodeSnapshot } from '../runtime/snapshot-codec.js';
+import { callLedger, type LedgerMovement } from './call-ledger.js';
+import type { MachineArchivesRepository } from './machine-archives.repository.js';
+import {
+  type AcceptedEvent,
+  acceptedEvents,
+  activeNodesOf,
+  adminActionsOf,
+} from './machine-introspection.js';
+import { MACHINE_KINDS, PANEL_MACHINES, type Party, stateName } from './machine-registry.js';
+import { recentHistory } from './recent-history.js';
+
+export interface MachineSummary {
+  kind: MachineKind;
+  id: string;
+  state: string;
+  final: boolean;
+  /** The instance version (+1 per applied event), from the archive: the last transition's. */
+  version: number;
+  parties: Party[];
+  /** When the instance entered its current state (epoch ms). */
+  since: number;
+  updatedAt: number;
+  lastEvent: { type: string; at: number; actor: string } | null;
+}
+
+export interface MachineDetail extends MachineSummary {
+  source: 'live' | 'archive';
+  status: string;
+  /** Ids of the active state nodes, as the chart names them (`call.live`). */
+  activeStateIds: string[];
+  /** The snapshot as persisted (`getPersistedSnapshot`: value, context, status, ...). */
+  snapshot: unknown;
+  context: unknown;
+  view: unknown;
+  history: TransitionRecord[];
+  /** The events the current state handles; empty once final. */
+  accepts: AcceptedEvent[];
+  /** Which admin actions the machine would take now (snapshot.can with the exact event). */
+  adminActions: { hangup: boolean; end: boolean; ban: number[] };
+  record: Record<string, unknown> | null;
+  ledger: LedgerMovement[];
+  actions: AdminActionRow[];
+}
+
+export interface MachinesServiceDeps {
+  db: Db;
+  /** The runtime's Redis and prefix: the live table reads history streams backwards (recent-history.ts). */
+  redis: Redis;
+  prefix: string;
+  runtime: MachineRuntime<MachineKind>;
+  archives: MachineArchivesRepository;
+  callRecords: CallRecordsRepository;
+  adminActions: AdminActionsRepository;
+}
+
+const sameState = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** The transition that entered the current state, and the last one. */
+function landmarksOf(history: TransitionRecord[]) {
+  return {
+    entered: history.findLast((record) => record.from === null || !sameState(record.from, record.to)) ?? null,
+    last: history[history.length - 1] ?? null,
+  };
+}
+
+function summarize(
+  kind: MachineKind,
+  id: string,
+  snapshot: AnyMachineSnapshot,
+  { entered, last }: { entered: TransitionRecord | null; last: TransitionRecord | null },
+  updatedAt: number,
+  version: number,
+): MachineSummary {
+  return {
+    kind,
+    id,
+    state: stateName(snapshot.value),
+    final: snapshot.status === 'done',
+    version,
+    parties: PANEL_MACHINES[kind].parties(snapshot),
+    since: entered?.at ?? updatedAt,
+    updatedAt,
+    lastEvent: last ? { type: last.event.type, at: last.at, actor: last.actor } : null,
+  };
+}
+
+const plain = (row: object) =>
+  Object.fromEntries(
+    Object.entries(row).map(([key, value]) => [key, value instanceof Date ? value.getTime() : value]),
+  );
+
+/** Runs `work` over `items`, at most `limit` at a time (the table reads every active instance). */
+async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let start = 0; start < items.length; start += limit) {
+    results.push(...(await Promise.all(items.slice(start, start + limit).map(work))));
+  }
+  return results;
+}
+
+export function createMachinesService(deps: MachinesServiceDeps) {
+  const { runtime } = deps;
+
+  async function liveSummary(kind: MachineKind, id: string): Promise<MachineSummary | null> {
+    const [instance, landmarks] = await Promise.all([
+      runtime.get(kind, id),
+      recentHistory(deps.redis, deps.prefix, kind, id),
+    ]);
+    return instance
+      ? summarize(kind, id, instance.snapshot, landmarks, instance.updatedAt, instance.version)
+      : null;
+  }
+
+  return {
+    async listActive(filter: {
+      kind?: MachineKind;
+      state?: string;
+      user?: number;
+    }): Promise<MachineSummary[]> {
+      const kinds = filter.kind ? [filter.kind] : [...MACHINE_KINDS];
+      const ids = (
+        await Promise.all(
+          kinds.map(async (kind) => (await runtime.listActive(kind)).map((id) => ({ kind, id }))),
+        )
+      ).flat();
+      const summaries = await mapLimited(ids, 25, ({ kind, id }) => liveSummary(kind, id));
+      return summaries
+        .filter((summary): summary is MachineSummary => summary !== null)
+        .filter((summary) => !filter.state || summary.state === filter.state)
+        .filter(
+          (summary) =>
+            filter.user === undefined || summary.parties.some((party) => party.userId === filter.user),
+        )
+        .sort((a, b) => b.updatedAt - a.updatedAt);
+    },
+
+    async listArchived(filter: {
+      kind?: MachineKind;
+      user?: number;
+      limit: number;
+    }): Promise<MachineSummary[]> {
+      const rows = await deps.archives.list(filter);
+      return rows.flatMap((row) => {
+        const kind = row.kind as MachineKind;
+        if (!PANEL_MACHINES[kind]) return [];
+        const snapshot = decodeSnapshot(PANEL_MACHINES[kind].machine, JSON.stringify(row.snapshot));
+        const version = row.history[row.history.length - 1]?.version ?? 0;
+        return [
+          summarize(kind, row.id, snapshot, landmarksOf(row.history), row.archivedAt.getTime(), version),
+        ];
+      });
+    },
+
+    async detail(kind: MachineKind, id: string): Promise<MachineDetail> {
+      const { machine, view } = PANEL_MACHINES[kind];
+      const live = await runtime.get(kind, id);
+      let snapshot: AnyMachineSnapshot;
+      let history: TransitionRecord[];
+      let updatedAt: number;
+      let version: number;
+      if (live) {
+        snapshot = live.snapshot;
+        history = await runtime.history(kind, id);
+        updatedAt = live.updatedAt;
+        version = live.version;
+      } else {
+        const archived = await deps.archives.find(kind, id);
+        if (!archived) throw notFound(`no ${kind} ${id}`, 'id');
+        snapshot = decodeSnapshot(machine, JSON.stringify(archived.snapshot));
+        history = archived.history;
+        updatedAt = archived.archivedAt.getTime();
+        version = history[history.length - 1]?.version ?? 0;
+      }
+      const summary = summarize(kind, id, snapshot, landmarksOf(history), updatedAt, version);
+      const [record, ledger, actions] = await Promise.all([
+        kind === 'call' ? deps.callRecords.find(Number(id)) : Promise.resolve(null),
+        kind === 'call' ? callLedger(deps.db, id) : Promise.resolve([]),
+        deps.adminActions.listFor(kind, id),
+      ]);
+      return {
+        ...summary,
+        source: live ? 'live' : 'archive',
+        status: snapshot.status,
+        activeStateIds: activeNodesOf(snapshot).map((node) => node.id),
+        snapshot: machine.getPersistedSnapshot(snapshot),
+        context: snapshot.context,
+        view: view(snapshot),
+        history,
+        accepts: acceptedEvents(kind, snapshot),
+        adminActions: adminActionsOf(kind, snapshot, summary.parties),
+        record: record ? plain(record) : null,
+        ledger,
+        actions,
+      };
+    },
+  };
+}
+
+export type MachinesService = ReturnType<typeof createMachinesService>;

@@ -1,0 +1,298 @@
+/**
+ * One machine instance: its state chart (generated from the machine definition by the server)
+ * with the current state highlighted, the admin's buttons, the settlement and ledger of a call,
+ * the events it takes now, its history and its context. Reloaded on every push about it.
+ */
+import { ApiError, api, chartOf } from './api.js';
+import { clear, formatTime, h, json, section, stateBadge, stateName, table, userLink } from './dom.js';
+import { onMachine, onResync } from './live.js';
+import { showNotice } from './notice.js';
+
+const STREAM_STATUS = { 0: 'account banned', 2: 'broadcasting banned' };
+
+function chartBlock(chart, detail) {
+  const holder = h('div', { class: 'chart', id: 'state-chart' });
+  // The SVG is generated and escaped by this server from the machine definition, not from user data.
+  holder.innerHTML = chart.svg;
+  const visited = new Set(detail.history.map((record) => `${chart.graph.machineId}.${stateName(record.to)}`));
+  for (const node of holder.querySelectorAll('[data-state]')) {
+    const id = node.getAttribute('data-state');
+    node.classList.toggle('current', detail.activeStateIds.includes(id));
+    node.classList.toggle('visited', visited.has(id));
+  }
+  return holder;
+}
+
+function actionButtons(detail, reload) {
+  /** Sends one admin action; the machine's answer (or its 409) is shown, then the page reloads. */
+  async function act(button, label, path, body) {
+    button.disabled = true;
+    try {
+      await api(path, { method: 'POST', body });
+      showNotice(`${label}: done`);
+    } catch (error) {
+      showNotice(error instanceof ApiError ? `${label}: ${error.message}` : String(error), true);
+    }
+    await reload();
+  }
+  const buttons = [];
+  if (detail.kind === 'call') {
+    buttons.push(
+      h(
+        'button',
+        {
+          id: 'hangup',
+          type: 'button',
+          class: 'danger',
+          disabled: !detail.adminActions.hangup,
+          onclick: (event) => act(event.currentTarget, 'Hang up', `/calls/${detail.id}/hangup`),
+        },
+        'Hang up',
+      ),
+    );
+  } else {
+    buttons.push(
+      h(
+        'button',
+        {
+          id: 'end-room',
+          type: 'button',
+          class: 'danger',
+          disabled: !detail.adminActions.end,
+          onclick: (event) => act(event.currentTarget, 'End room', `/rooms/${detail.id}/end`),
+        },
+        'End room',
+      ),
+    );
+  }
+  const party = h(
+    'select',
+    { name: 'userId', id: 'ban-user' },
+    detail.parties.map((p) => h('option', { value: p.userId }, `${p.role} ${p.userId}`)),
+  );
+  const type = h(
+    'select',
+    { name: 'type' },
+    h('option', { value: 'stream', title: '禁播: may not broadcast' }, 'stream ban'),
+    h('option', { value: 'account', title: '封号: account closed' }, 'account ban'),
+  );
+  const message = h('input', {
+    name: 'message',
+    required: true,
+    maxlength: 500,
+    placeholder: 'message shown to the user',
+  });
+  const submit = h(
+    'button',
+    { type: 'submit', class: 'danger', disabled: detail.status !== 'active' },
+    'Ban',
+  );
+  const banForm = h(
+    'form',
+    {
+      class: 'inline-form',
+      onsubmit: (event) => {
+        event.preventDefault();
+        void act(submit, 'Ban', `/users/${party.value}/ban`, { type: type.value, message: message.value });
+      },
+    },
+    'Ban ',
+    party,
+    type,
+    message,
+    submit,
+  );
+  return h('div', { class: 'actions' }, buttons, banForm);
+}
+
+function settlementBlock(record) {
+  if (!record) return h('p', { class: 'hint', id: 'settlement' }, 'Not settled yet.');
+  const rows = [
+    ['Status', record.status === 2 ? 'connected' : 'missed'],
+    ['End reason', record.endReason],
+    ['Ended by', record.endedBy ?? '—'],
+    ['Minutes', record.minutes],
+    ['Guest paid', `${record.diamonds} diamonds`],
+    ['Anchor earned', `${record.points} points`],
+    ['Price', `${record.unitPricePoints} points / ${record.unitPriceDiamonds} diamonds a minute`],
+    ['Ended at', formatTime(record.endedAt)],
+  ];
+  if (record.banStreamStatus !== null && record.banStreamStatus !== undefined) {
+    rows.push([
+      'Ban',
+      `${record.banTitle ?? ''} — streamStatus ${record.banStreamStatus}, ${STREAM_STATUS[record.banStreamStatus] ?? ''}`,
+    ]);
+  }
+  return h(
+    'dl',
+    { class: 'facts', id: 'settlement' },
+    rows.map(([term, value]) => [h('dt', null, term), h('dd', null, String(value))]),
+  );
+}
+
+function ledgerBlock(ledger) {
+  if (ledger.length === 0) return h('p', { class: 'hint', id: 'ledger' }, 'No money moved.');
+  return table(
+    ['Time', 'Key', 'Kind', 'Legs'],
+    ledger.map((movement) =>
+      h(
+        'tr',
+        null,
+        h('td', null, formatTime(movement.at)),
+        h('td', null, h('code', null, movement.key)),
+        h('td', null, movement.kind),
+        h(
+          'td',
+          null,
+          movement.legs.map((leg) =>
+            h(
+              'div',
+              { class: leg.amount < 0 ? 'debit' : 'credit' },
+              `${leg.account} ${leg.amount > 0 ? '+' : ''}${leg.amount} ${leg.currency}`,
+            ),
+          ),
+        ),
+      ),
+    ),
+    { id: 'ledger', class: 'ledger' },
+  );
+}
+
+function historyBlock(history) {
+  return h(
+    'ol',
+    { class: 'timeline', id: 'history' },
+    history.map((record) => {
+      const { type, at: _at, ...payload } = record.event;
+      return h(
+        'li',
+        null,
+        h('span', { class: 'time' }, formatTime(record.at)),
+        h('span', { class: 'version' }, `v${record.version}`),
+        h('code', { class: 'event' }, type),
+        h('span', { class: 'actor' }, `by ${record.actor}`),
+        h(
+          'span',
+          { class: 'move' },
+          record.from === null ? '→ ' : `${stateName(record.from)} → `,
+          stateName(record.to),
+        ),
+        Object.keys(payload).length ? h('code', { class: 'payload' }, JSON.stringify(payload)) : null,
+      );
+    }),
+  );
+}
+
+export function renderInstance(main, kind, id) {
+  let pending = null;
+  let lastVersion = 0;
+
+  async function draw() {
+    let detail;
+    let chart;
+    try {
+      [detail, chart] = await Promise.all([
+        api(`/machines/${kind}/${encodeURIComponent(id)}`),
+        chartOf(kind),
+      ]);
+    } catch (error) {
+      if (error instanceof ApiError && error.status !== 401) {
+        clear(main).append(section(`${kind} ${id}`, h('p', { class: 'error' }, error.message)));
+      }
+      return;
+    }
+    lastVersion = detail.version;
+    const header = h(
+      'div',
+      { class: 'instance-header' },
+      h('h1', null, `${kind} ${id} `, stateBadge(detail.state, detail.final)),
+      h(
+        'p',
+        { class: 'hint' },
+        `${detail.source === 'live' ? 'Live from Redis' : 'From the Postgres archive'} · version ${detail.version} · in state since ${formatTime(detail.since)} · parties: `,
+        detail.parties.map((party) =>
+          h('span', { class: 'party' }, `${party.role} `, userLink(party.userId)),
+        ),
+      ),
+    );
+    const accepts = detail.accepts.length
+      ? h(
+          'ul',
+          { class: 'accepts', id: 'accepts' },
+          detail.accepts.map((entry) =>
+            h(
+              'li',
+              null,
+              h('code', null, entry.label),
+              entry.guards.some((guard) => guard !== null)
+                ? ` [${entry.guards.filter(Boolean).join(' | ')}]`
+                : '',
+            ),
+          ),
+        )
+      : h('p', { class: 'hint', id: 'accepts' }, 'Takes no more events.');
+    const blocks = [
+      header,
+      section('State chart', chartBlock(chart, detail)),
+      section('Admin actions', actionButtons(detail, schedule)),
+    ];
+    if (kind === 'call') {
+      blocks.push(
+        section('Settlement', settlementBlock(detail.record)),
+        section('Ledger movements', ledgerBlock(detail.ledger)),
+      );
+    }
+    blocks.push(
+      section('Events it takes now', accepts),
+      section('History', historyBlock(detail.history)),
+      section('Context', json(detail.context)),
+      section('Public view', json(detail.view)),
+      section(
+        'Persisted snapshot',
+        h('details', null, h('summary', null, 'as stored in Redis / the archive'), json(detail.snapshot)),
+      ),
+    );
+    if (detail.actions.length) {
+      blocks.push(
+        section(
+          'Admin actions taken',
+          table(
+            ['Time', 'Admin', 'Action', 'Outcome'],
+            detail.actions.map((action) =>
+              h(
+                'tr',
+                null,
+                h('td', null, formatTime(Date.parse(action.createdAt))),
+                h('td', null, action.actor),
+                h('td', null, action.action),
+                h('td', null, JSON.stringify(action.payload)),
+              ),
+            ),
+          ),
+        ),
+      );
+    }
+    clear(main).append(...blocks);
+  }
+
+  /** Coalesces a burst of pushes (ended → settled) into one reload. */
+  function schedule() {
+    pending ??= new Promise((resolve) => setTimeout(resolve, 80)).then(async () => {
+      pending = null;
+      await draw();
+    });
+    return pending;
+  }
+
+  const unsubscribe = [
+    onMachine((push) => {
+      if (push.kind === kind && push.id === id && push.version > lastVersion) void schedule();
+    }),
+    onResync(() => void schedule()),
+  ];
+  clear(main).append(h('p', { class: 'hint' }, 'Loading…'));
+  void draw();
+  return () => {
+    for (const off of unsubscribe) off();
+  };
+}

@@ -1,0 +1,58 @@
+import type { CallContext } from '../../machines/call.js';
+import { chargeCallMinute, chargedMinutesOf } from '../billing/call-billing.js';
+import type { Db } from '../db/client.js';
+import type { CallRecord } from '../db/schema/index.js';
+import type { CallRecordsRepository } from './call-records.repository.js';
+
+/** `call_records.ban_stream_status`: the apps' `streamStatus` (0 account banned, 2 broadcasting banned). */
+const STREAM_STATUS = { account: 0, stream: 2 } as const;
+
+/** `call_records.ended_by` of a call ended by a ban: names the banned party (whose screens show the ban). */
+export const bannedEndedBy = (userId: number) => `ban:${userId}`;
+
+function endedByOf(context: CallContext): string | null {
+  if (context.ban) return bannedEndedBy(context.ban.userId);
+  return context.endedBy === undefined ? null : String(context.endedBy);
+}
+
+/**
+ * Settles an ended call: first charges every minute the machine started whose charge is missing
+ * (its `chargeMinute` effect died with a crashed process, or lost the race with the hang-up), then
+ * writes the record once from the ledger. Re-running it changes nothing.
+ */
+export async function settleCall(
+  deps: { db: Db; records: CallRecordsRepository },
+  context: CallContext,
+): Promise<CallRecord> {
+  const { callId } = context;
+  const charged = new Set(await chargedMinutesOf(deps.db, callId));
+  for (let minute = 1; minute <= context.minutesStarted; minute++) {
+    if (charged.has(minute)) continue;
+    const outcome = await chargeCallMinute(deps.db, {
+      callId,
+      minute,
+      guestId: context.guestId,
+      anchorId: context.anchorId,
+      diamonds: context.unitPriceDiamonds,
+      points: context.unitPricePoints,
+    });
+    // The guest cannot pay it (nor any later one), or another process settled first.
+    if (outcome === 'insufficient' || outcome === 'settled') break;
+  }
+  return deps.records.insertFromLedger({
+    id: Number(callId),
+    guestId: context.guestId,
+    anchorId: context.anchorId,
+    initiator: context.initiator,
+    unitPricePoints: context.unitPricePoints,
+    unitPriceDiamonds: context.unitPriceDiamonds,
+    endReason: context.endReason ?? 'hangup_server',
+    endedBy: endedByOf(context),
+    banTitle: context.ban?.title ?? null,
+    banStreamStatus: context.ban ? STREAM_STATUS[context.ban.type] : null,
+    createdAt: new Date(context.at),
+    acceptedAt: context.acceptedAt ? new Date(context.acceptedAt) : null,
+    startedAt: context.startedAt ? new Date(context.startedAt) : null,
+    endedAt: new Date(context.endedAt ?? Date.now()),
+  });
+}

@@ -1,0 +1,90 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { AppContext } from '../../context.js';
+import { notifyUrlFor } from '../qlive/pay.routes.js';
+import { yuan } from '../qlive/wire-format.js';
+import { userWithRole } from '../request-user.js';
+import { Id } from '../schemas.js';
+import { ok, paidCallBody, paidCallResponse } from './envelope.js';
+
+/**
+ * Diamond recharges for the paid-call guest app, which its document leaves out (only the order
+ * list, getOrderList, is documented). Same WeChat Pay flow and notification endpoint as QLive's
+ * gold: `getRechargeList` lists the diamond packages, `createOrder` answers the
+ * `wx.requestPayment` parameters; diamonds are credited when WeChat notifies the payment.
+ */
+export const paidCallRechargeRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }> = async (
+  app,
+  { context },
+) => {
+  const tags = ['paid-call: pay'];
+  const { payments } = context;
+
+  app.post(
+    '/app/pay/getRechargeList',
+    {
+      schema: {
+        tags,
+        body: paidCallBody({}),
+        response: {
+          200: paidCallResponse({
+            itemList: Type.Array(
+              Type.Object({
+                packageId: Type.Integer(),
+                diamond: Type.Integer(),
+                price: Type.String({ description: 'yuan, two decimals' }),
+                priceFen: Type.Integer(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async () => {
+      const packages = await payments.packages.listActive('diamond');
+      return ok({
+        itemList: packages.map((pkg) => ({
+          packageId: pkg.id,
+          diamond: pkg.amount,
+          price: yuan(pkg.priceFen),
+          priceFen: pkg.priceFen,
+        })),
+      });
+    },
+  );
+
+  app.post(
+    '/app/pay/createOrder',
+    {
+      schema: {
+        tags,
+        body: paidCallBody({ packageId: Id }),
+        response: {
+          200: paidCallResponse({
+            outTradeNo: Type.String(),
+            diamond: Type.Integer(),
+            payFee: Type.Integer({ description: 'fen' }),
+            timeStamp: Type.String(),
+            nonceStr: Type.String(),
+            package: Type.String(),
+            signType: Type.String(),
+            paySign: Type.String(),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const guest = userWithRole(request, 'guest');
+      const placed = await payments.orders.place(guest, request.body.packageId, 'diamond', {
+        notifyUrl: notifyUrlFor(request, context.config.wechatPay.notifyUrl),
+        field: 'packageId',
+      });
+      return ok({
+        outTradeNo: placed.outTradeNo,
+        diamond: placed.amount,
+        payFee: placed.priceFen,
+        ...placed.payment,
+      });
+    },
+  );
+};

@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { AppContext } from '../../context.js';
+import { badRequest } from '../../errors.js';
+import { currentUser } from '../request-user.js';
+import { Id } from '../schemas.js';
+
+/** push_gift: GET as documented (it moves money, so a retry should carry an Idempotency-Key). */
+export const qliveGiftPushRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }> = async (
+  app,
+  { context },
+) => {
+  app.get(
+    '/qlive_gift/push_gift/',
+    {
+      schema: {
+        tags: ['qlive: gifts'],
+        security: [{ qliveToken: [] }],
+        querystring: Type.Object({
+          user_id: Id,
+          gift_id: Id,
+          num: Type.Optional(Type.Integer({ minimum: 1, maximum: 9999, default: 1 })),
+        }),
+        headers: Type.Object({
+          'idempotency-key': Type.Optional(
+            Type.String({ description: 'same key, same gift: the retry is not charged again' }),
+          ),
+        }),
+        response: {
+          200: Type.Object({
+            status: Type.String(),
+            gold: Type.Integer({ description: 'the sender’s gold left' }),
+            income: Type.Integer({ description: 'the receiver’s income now' }),
+          }),
+        },
+      },
+      // idempotent: a retry with the same Idempotency-Key replays the first answer (src/http/idempotency.ts);
+      // the ledger key below would refuse to charge it twice anyway.
+      config: { idempotent: true, rateLimit: { max: context.config.rateLimitPerMinute, timeWindow: 60_000 } },
+    },
+    async (request) => {
+      const sender = currentUser(request);
+      const key = request.headers['idempotency-key'];
+      if (key !== undefined && !/^[\x21-\x7e]{1,128}$/.test(key))
+        throw badRequest('Idempotency-Key must be 1–128 printable characters', 'Idempotency-Key');
+      const { gold, income } = await context.qlive.roomGifts.send(sender, {
+        toUserId: request.query.user_id,
+        giftId: request.query.gift_id,
+        num: request.query.num ?? 1,
+        idempotencyKey: key ?? randomUUID(),
+      });
+      return { status: 'success', gold, income };
+    },
+  );
+};

@@ -1,0 +1,127 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { AppContext } from '../../context.js';
+import { badRequest } from '../../errors.js';
+import { currentUser } from '../request-user.js';
+import { detailOk } from './envelope.js';
+
+const AppId = Type.String({ minLength: 1, maxLength: 64, description: 'the mini-program’s appid' });
+const Code = Type.String({ minLength: 1, maxLength: 256, description: 'from wx.login()' });
+
+const SignedIn = {
+  token: Type.String(),
+  user_id: Type.String(),
+  user_sign: Type.String({ description: 'Tencent UserSig (tls-sig-api-v2) for sdk_app_id' }),
+  sdk_app_id: Type.String(),
+};
+
+const LoginResponse = Type.Object({
+  status: Type.Integer({ description: '0 known user (signed in), 1 unknown: create with POST qlive_user/' }),
+  ...SignedIn,
+  login_type: Type.Integer({ description: '0 plain login, 1 the user is in a live room (fields below)' }),
+  user_type: Type.Optional(Type.Integer()),
+  live_room_name: Type.Optional(Type.String()),
+  live_id: Type.Optional(Type.String()),
+  group_id: Type.Optional(Type.String()),
+});
+
+/** login, user creation and logout: the QLive app's session. */
+export const qliveLoginRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }> = async (
+  app,
+  { context },
+) => {
+  const tags = ['qlive: login'];
+  const { live, wechatSignIn, qlive } = context;
+  const limited = { auth: false, rateLimit: { max: context.config.rateLimitPerMinute, timeWindow: 60_000 } };
+  const checkAppId = (appId: string) => {
+    if (appId !== context.config.wechat.appId) throw badRequest('appId is not this mini-program', 'appId');
+  };
+  const signedIn = (userId: number, token: string) => ({
+    token,
+    user_id: String(userId),
+    user_sign: live.userSig(userId),
+    sdk_app_id: String(live.sdkAppId),
+  });
+
+  app.post(
+    '/qlive_user/login/',
+    {
+      schema: {
+        tags,
+        body: Type.Object({ appId: AppId, code: Code }),
+        response: { 200: LoginResponse },
+      },
+      config: limited,
+    },
+    async (request) => {
+      checkAppId(request.body.appId);
+      const session = await wechatSignIn.login(request.body.code);
+      if (!session) {
+        return {
+          status: 1,
+          token: '',
+          user_id: '',
+          user_sign: '',
+          sdk_app_id: String(live.sdkAppId),
+          login_type: 0,
+        };
+      }
+      const room = await qlive.rooms.stateOf(session.user.id);
+      return {
+        status: 0,
+        ...signedIn(session.user.id, session.token),
+        login_type: room ? 1 : 0,
+        ...(room
+          ? {
+              user_type: room.userType,
+              live_room_name: room.roomName,
+              live_id: String(room.liveId),
+              group_id: room.groupId,
+            }
+          : {}),
+      };
+    },
+  );
+
+  app.post(
+    '/qlive_user/',
+    {
+      schema: {
+        tags,
+        body: Type.Object({
+          appId: AppId,
+          code: Code,
+          encryptedData: Type.String({ minLength: 1, maxLength: 8192 }),
+          iv: Type.String({ minLength: 1, maxLength: 64 }),
+        }),
+        // 200 also for a creation: mini-program code tends to check `statusCode === 200`.
+        response: { 200: Type.Object(SignedIn) },
+      },
+      config: limited,
+    },
+    async (request) => {
+      const { appId, code, encryptedData, iv } = request.body;
+      checkAppId(appId);
+      const { user, token } = await wechatSignIn.register(code, { encryptedData, iv });
+      return signedIn(user.id, token);
+    },
+  );
+
+  app.get(
+    '/qlive_user/logout/',
+    {
+      schema: {
+        tags,
+        security: [{ qliveToken: [] }],
+        response: { 200: Type.Object({ detail: Type.String() }) },
+      },
+    },
+    async (request) => {
+      const user = currentUser(request);
+      await qlive.rooms.leaveOnLogout(user);
+      const token = request.headers.authorization?.match(/^QLiveToken\s+(\S+)$/i)?.[1];
+      if (token) await context.revokeToken(token);
+      return detailOk;
+    },
+  );
+};

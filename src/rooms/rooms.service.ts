@@ -1,0 +1,323 @@
+import type { Redis } from 'ioredis';
+import {
+  type Gender,
+  type RoomEvent,
+  type RoomInput,
+  type RoomSnapshot,
+  type SeatName,
+  seatOf,
+  type UserType,
+  userTypeIn,
+} from '../../machines/room.js';
+import type { User } from '../db/schema/index.js';
+import { AppError, badRequest, conflict, forbidden, notFound } from '../errors.js';
+import type { MachineKind, MachineRuntime, SendResult } from '../runtime/index.js';
+import type { RoomIndex } from './room-index.js';
+import { groupIdOf, type RoomsRepository } from './rooms.repository.js';
+
+export interface RoomsServiceDeps {
+  runtime: MachineRuntime<MachineKind>;
+  repository: RoomsRepository;
+  roomIndex: RoomIndex;
+  /** For the short lock that keeps a matchmaker from opening two rooms at once. */
+  redis: Redis;
+  prefix: string;
+  /** DISCONNECT_GRACE_MS: how long the matchmaker or a seat holder may be gone. */
+  graceMs: number;
+}
+
+/** Where a user is: his room and his QLive `user_type` in it (never 0: no room is `null`). */
+export interface UserRoomState {
+  liveId: number;
+  roomName: string;
+  groupId: string;
+  userType: Exclude<UserType, 0>;
+  snapshot: RoomSnapshot;
+}
+
+/** One person listed by get_users_info: `state` 1 applied for the mic, 0 audience. */
+export interface ListedMember {
+  userId: number;
+  state: 0 | 1;
+}
+
+/** A room event without `at`: the runtime stamps it. */
+type RoomCommand = RoomEvent extends infer E ? (E extends RoomEvent ? Omit<E, 'at'> : never) : never;
+
+const SEAT_GENDER: Record<SeatName, Gender> = { male: 1, female: 2 };
+const seatWord = (seat: SeatName) => (seat === 'male' ? 'male' : 'female');
+
+/**
+ * The QLive room operations as the mini-program drives them. Each checks who may do what, then
+ * sends one event to the room's machine; an event the machine refuses is explained as a 409 (or
+ * 403 when it is about who asked), read from the room's state at that moment.
+ */
+export function createRoomsService(deps: RoomsServiceDeps) {
+  const { runtime, roomIndex } = deps;
+
+  async function snapshotOf(liveId: number): Promise<RoomSnapshot | null> {
+    const instance = await runtime.get('room', String(liveId));
+    return (instance?.snapshot as RoomSnapshot | undefined) ?? null;
+  }
+
+  const isEnded = (snapshot: RoomSnapshot) => snapshot.status === 'done';
+
+  /** The room, which must exist (404) and still be live (409). */
+  async function liveSnapshot(liveId: number): Promise<RoomSnapshot> {
+    const snapshot = await snapshotOf(liveId);
+    if (!snapshot) {
+      const row = await deps.repository.find(liveId);
+      if (row) throw conflict(`live room ${liveId} has ended`);
+      throw notFound(`no live room ${liveId}`, 'live_id');
+    }
+    if (isEnded(snapshot)) throw conflict(`live room ${liveId} has ended`);
+    return snapshot;
+  }
+
+  async function send(liveId: number, event: RoomCommand, actor: number) {
+    try {
+      return await runtime.send('room', String(liveId), event, { actor: String(actor) });
+    } catch (error) {
+      if (error instanceof AppError && error.kind === 'not_found')
+        throw notFound(`no live room ${liveId}`, 'live_id');
+      throw error;
+    }
+  }
+
+  const snapshotOfResult = (result: SendResult) => result.snapshot as RoomSnapshot;
+
+  /** The room's pushed view (as room:update carries it), for a socket that (re)connects. */
+  async function currentView(liveId: number): Promise<Record<string, unknown> | null> {
+    const instance = await runtime.get('room', String(liveId));
+    if (!instance) return null;
+    return { ...(instance.view as object), liveId, version: instance.version, event: 'sync' };
+  }
+
+  async function stateOf(userId: number): Promise<UserRoomState | null> {
+    const roomId = await roomIndex.activeRoomOf(userId);
+    const snapshot = roomId ? await snapshotOf(Number(roomId)) : null;
+    if (!snapshot) return null;
+    const userType = userTypeIn(snapshot, userId);
+    if (userType === 0) return null;
+    const { context } = snapshot;
+    return {
+      liveId: Number(context.roomId),
+      roomName: context.roomName,
+      groupId: context.groupId,
+      userType,
+      snapshot,
+    };
+  }
+
+  /** Leaves whatever room the user is a member of (not one he hosts), e.g. before entering another. */
+  async function leaveCurrentMembership(user: User, exceptLiveId?: number): Promise<void> {
+    const current = await stateOf(user.id);
+    if (!current || current.liveId === exceptLiveId) return;
+    if (current.userType === 5)
+      throw conflict(`you are hosting live room ${current.liveId}; end it with live_end first`);
+    await send(current.liveId, { type: 'LEAVE', userId: user.id }, user.id);
+    await roomIndex.leave(user.id, String(current.liveId));
+  }
+
+  /** Runs `open` at most once at a time per matchmaker, across processes. */
+  async function withOpeningLock<T>(userId: number, work: () => Promise<T>): Promise<T> {
+    const key = `${deps.prefix}room:opening:${userId}`;
+    const locked = await deps.redis.set(key, '1', 'PX', 15_000, 'NX');
+    if (locked !== 'OK') throw conflict('your room is being opened already, try again in a moment');
+    try {
+      return await work();
+    } finally {
+      await deps.redis.del(key);
+    }
+  }
+
+  async function open(
+    matchmaker: User,
+    options: { roomName?: string | undefined; roomImage?: string | undefined } = {},
+  ): Promise<{ liveId: number; snapshot: RoomSnapshot; reopened: boolean }> {
+    return withOpeningLock(matchmaker.id, async () => {
+      const current = await stateOf(matchmaker.id);
+      if (current?.userType === 5) {
+        // Back in her own live room (a reload, another device): a pending grace period ends here.
+        const result = await send(
+          current.liveId,
+          { type: 'RECONNECTED', userId: matchmaker.id },
+          matchmaker.id,
+        );
+        return { liveId: current.liveId, snapshot: snapshotOfResult(result), reopened: true };
+      }
+      await leaveCurrentMembership(matchmaker);
+      const liveId = await deps.repository.nextId();
+      const roomName = options.roomName || `${matchmaker.nickname || `红娘${matchmaker.id}`}的直播间`;
+      await deps.repository.insert({
+        id: liveId,
+        matchmakerId: matchmaker.id,
+        roomName,
+        roomImage: options.roomImage ?? matchmaker.headImg,
+      });
+      const input: RoomInput = {
+        roomId: String(liveId),
+        matchmakerId: matchmaker.id,
+        roomName,
+        groupId: groupIdOf(liveId),
+        graceMs: deps.graceMs,
+        at: Date.now(),
+      };
+      try {
+        const created = await runtime.create('room', String(liveId), input, { actor: String(matchmaker.id) });
+        await roomIndex.join(matchmaker.id, String(liveId));
+        return { liveId, snapshot: created.snapshot as RoomSnapshot, reopened: false };
+      } catch (error) {
+        await deps.repository.markFailed(liveId);
+        throw error;
+      }
+    });
+  }
+
+  async function enter(user: User, liveId: number): Promise<RoomSnapshot> {
+    const snapshot = await liveSnapshot(liveId);
+    if (userTypeIn(snapshot, user.id) !== 0) return snapshot;
+    if (user.banState === 'account') throw forbidden('your account is banned');
+    await leaveCurrentMembership(user, liveId);
+    const result = await send(
+      liveId,
+      { type: 'ENTER', userId: user.id, gender: user.gender as Gender },
+      user.id,
+    );
+    const after = snapshotOfResult(result);
+    // Not applied: either he got in concurrently (fine) or the room ended meanwhile.
+    if (!result.applied && userTypeIn(after, user.id) === 0) throw conflict(`live room ${liveId} has ended`);
+    await roomIndex.join(user.id, String(liveId));
+    return after;
+  }
+
+  async function apply(user: User, liveId: number): Promise<void> {
+    const snapshot = await liveSnapshot(liveId);
+    if (user.banState !== 'none') throw forbidden('you are banned from going on the mic');
+    const result = await send(liveId, { type: 'APPLY', userId: user.id }, user.id);
+    if (result.applied) return;
+    const type = userTypeIn(snapshotOfResult(result), user.id);
+    if (type === 0) throw conflict(`you are not in live room ${liveId}; enter it first (get_playurl)`);
+    if (type === 2) throw conflict('you have already applied for the mic');
+    if (type === 3 || type === 4) throw conflict('you are already on the mic');
+    if (type === 5) throw conflict('the matchmaker does not apply for the mic');
+    if (snapshot.context.members[String(user.id)]?.gender === 0)
+      throw badRequest('set your gender (1 man, 2 woman) with update_userinfo before applying', 'gender');
+    throw conflict('your application could not be taken');
+  }
+
+  /**
+   * The caller is the applicant himself (the documented call: it has only `live_id`), or the
+   * room's matchmaker naming him. Whoever acts, the applicant takes the seat of his gender.
+   */
+  async function actOnApplicant(actor: User, liveId: number, userId: number): Promise<RoomSnapshot> {
+    const snapshot = await liveSnapshot(liveId);
+    if (userId !== actor.id && snapshot.context.matchmakerId !== actor.id)
+      throw forbidden('only the applicant or the room’s matchmaker may do this');
+    return snapshot;
+  }
+
+  async function acceptSeat(actor: User, liveId: number, userId: number) {
+    await actOnApplicant(actor, liveId, userId);
+    if (userId === actor.id && actor.banState !== 'none')
+      throw forbidden('you are banned from going on the mic');
+    const result = await send(liveId, { type: 'ACCEPT_SEAT', userId }, actor.id);
+    const after = snapshotOfResult(result);
+    const seat = seatOf(after.context, userId);
+    if (result.applied && seat) return { seat, snapshot: after };
+    const type = userTypeIn(after, userId);
+    if (type === 3 || type === 4) throw conflict('already on the mic');
+    if (type !== 2) throw conflict(`user ${userId} has not applied for the mic in live room ${liveId}`);
+    const gender = after.context.members[String(userId)]?.gender;
+    throw conflict(`the ${gender === 2 ? 'female' : 'male'} seat is taken`);
+  }
+
+  async function refuseSeat(actor: User, liveId: number, userId: number): Promise<void> {
+    await actOnApplicant(actor, liveId, userId);
+    const result = await send(liveId, { type: 'REFUSE_SEAT', userId }, actor.id);
+    if (!result.applied) throw conflict(`user ${userId} has not applied for the mic in live room ${liveId}`);
+  }
+
+  /** leave_micro: the seat holder himself or the matchmaker takes him off the mic. */
+  async function leaveSeat(actor: User, liveId: number, userId: number, gender?: number): Promise<void> {
+    const snapshot = await liveSnapshot(liveId);
+    if (actor.id !== userId && actor.id !== snapshot.context.matchmakerId)
+      throw forbidden('only the seat holder or the room’s matchmaker may take him off the mic');
+    const seat = seatOf(snapshot.context, userId);
+    if (seat && gender !== undefined && SEAT_GENDER[seat] !== gender)
+      throw badRequest(`user ${userId} is on the ${seatWord(seat)} seat, not gender ${gender}'s`, 'gender');
+    const result = await send(liveId, { type: 'LEAVE_SEAT', userId, by: actor.id }, actor.id);
+    if (!result.applied) throw conflict(`user ${userId} is not on the mic in live room ${liveId}`);
+  }
+
+  async function end(actor: User, liveId: number): Promise<void> {
+    const snapshot = await liveSnapshot(liveId);
+    if (snapshot.context.matchmakerId !== actor.id)
+      throw forbidden('only the room’s matchmaker may end the live');
+    const result = await send(liveId, { type: 'END', by: actor.id }, actor.id);
+    if (!result.applied) throw conflict(`live room ${liveId} has ended`);
+  }
+
+  /** leave_room: an audience member, applicant or seat holder leaves (off the mic first). */
+  async function leave(user: User, liveId: number): Promise<void> {
+    const snapshot = await liveSnapshot(liveId);
+    if (snapshot.context.matchmakerId === user.id)
+      throw conflict('the matchmaker does not leave her room: end it with live_end');
+    const result = await send(liveId, { type: 'LEAVE', userId: user.id }, user.id);
+    if (!result.applied) throw conflict(`you are not in live room ${liveId}`);
+    await roomIndex.leave(user.id, String(liveId));
+  }
+
+  /** logout: a member leaves his room; a matchmaker's live room ends (nobody would host it). */
+  async function leaveOnLogout(user: User): Promise<void> {
+    const current = await stateOf(user.id);
+    if (!current) return;
+    if (current.userType === 5) {
+      await send(current.liveId, { type: 'END', by: user.id }, user.id);
+      return;
+    }
+    await send(current.liveId, { type: 'LEAVE', userId: user.id }, user.id);
+    await roomIndex.leave(user.id, String(current.liveId));
+  }
+
+  /** get_users_info: applicants of that gender (in order of application), then its audience. */
+  async function membersByGender(liveId: number, gender: 1 | 2): Promise<ListedMember[]> {
+    const snapshot = await liveSnapshot(liveId);
+    const { members, applicants } = snapshot.context;
+    const ofGender = (userId: number) => members[String(userId)]?.gender === gender;
+    const applied = applicants.filter(ofGender).map((userId) => ({ userId, state: 1 as const }));
+    const audience = Object.values(members)
+      .filter((member) => member.gender === gender && userTypeIn(snapshot, member.userId) === 1)
+      .sort((a, b) => a.joinedAt - b.joinedAt || a.userId - b.userId)
+      .map((member) => ({ userId: member.userId, state: 0 as const }));
+    return [...applied, ...audience];
+  }
+
+  /** A socket change of the matchmaker or a seat holder: the machine runs the grace period. */
+  async function presenceChanged(userId: number, connected: boolean): Promise<void> {
+    const current = await stateOf(userId);
+    if (!current) return;
+    if (!connected && current.userType < 3) return;
+    await send(current.liveId, { type: connected ? 'RECONNECTED' : 'DISCONNECTED', userId }, userId);
+  }
+
+  return {
+    snapshotOf,
+    liveSnapshot,
+    currentView,
+    stateOf,
+    open,
+    enter,
+    apply,
+    acceptSeat,
+    refuseSeat,
+    leaveSeat,
+    end,
+    leave,
+    leaveOnLogout,
+    membersByGender,
+    presenceChanged,
+  };
+}
+
+export type RoomsService = ReturnType<typeof createRoomsService>;

@@ -1,0 +1,166 @@
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acceptCall, ringingCall, startCall } from '../e2e/moderation/call-driver.js';
+import { startTestServer, type TestServer } from '../helpers/app.js';
+
+/** Debian's chromium (`apt-get install chromium`, see .ci/run), driven by playwright-core. */
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const OUTPUT = path.resolve('test/output');
+const SCREENSHOTS = path.resolve('docs/screenshots');
+
+let server: TestServer;
+let browser: Browser;
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (see .ci/run)`);
+  server = await startTestServer('admin_panel');
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  await mkdir(OUTPUT, { recursive: true });
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function openPanel(): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+  page.setDefaultTimeout(10_000);
+  await page.goto(`${server.url}/admin`);
+  return page;
+}
+
+async function signIn(page: Page, token: string): Promise<void> {
+  await page.locator('#admin-token').fill(token);
+  await page.locator('#sign-in-form button[type=submit]').click();
+}
+
+/** Saves a screenshot under test/output/ (gitignored); `UPDATE_SCREENSHOTS=1` also refreshes the README's copies. */
+async function screenshot(page: Page, name: string): Promise<void> {
+  const file = path.join(OUTPUT, name);
+  await page.screenshot({ path: file, fullPage: true });
+  if (process.env.UPDATE_SCREENSHOTS === '1') {
+    await mkdir(SCREENSHOTS, { recursive: true });
+    await copyFile(file, path.join(SCREENSHOTS, name));
+  }
+}
+
+const stateOfRow = (page: Page, callId: string) =>
+  page.locator(`#active-machines tr[data-key="call:${callId}"] .state-badge`);
+
+describe('admin panel in Chromium', () => {
+  it('shows the sign-in again for a wrong token, and for a stale one left in the tab', async () => {
+    const page = await openPanel();
+    await expect.poll(() => page.locator('#sign-in').isVisible()).toBe(true);
+    await signIn(page, 'this-is-not-the-admin-token');
+    await expect.poll(() => page.locator('#sign-in-error').textContent()).toContain('refused');
+    expect(await page.locator('#main').isVisible()).toBe(false);
+    expect(await page.evaluate('sessionStorage.getItem("adminToken")')).toBeNull();
+
+    await page.evaluate('sessionStorage.setItem("adminToken", "stale-token-from-yesterday")');
+    await page.reload();
+    await expect.poll(() => page.locator('#sign-in-error').textContent()).toContain('refused');
+    expect(await page.locator('#nav').isVisible()).toBe(false);
+    await page.close();
+  });
+
+  it('watches a call appear and change state live, opens it, sees the chart, hangs it up and sees the settlement', async () => {
+    const page = await openPanel();
+    await signIn(page, server.adminToken);
+    await expect.poll(() => page.locator('#live-status').textContent()).toBe('live');
+    await page.evaluate('window.__sameDocument = true');
+
+    // A QLive room opens (its machine created as the rooms service does) and shows up too.
+    const matchmaker = await server.createUser({ role: 'matchmaker', nickname: 'Hongniang' });
+    await server.context.runtime.create(
+      'room',
+      '77',
+      {
+        roomId: '77',
+        matchmakerId: matchmaker.userId,
+        roomName: 'Friday',
+        groupId: 'g77',
+        graceMs: 30_000,
+        at: Date.now(),
+      },
+      { actor: String(matchmaker.userId) },
+    );
+    await expect
+      .poll(() => page.locator('#active-machines tr[data-key="room:77"] .state-badge').textContent())
+      .toBe('live');
+
+    // The test drives the call through the apps' API; the table follows over Socket.IO.
+    const call = await ringingCall(server);
+    await expect.poll(() => stateOfRow(page, call.callId).textContent()).toBe('ringing');
+    await acceptCall(server, call);
+    await expect.poll(() => stateOfRow(page, call.callId).textContent()).toBe('accepted');
+    await startCall(server, call);
+    await expect.poll(() => stateOfRow(page, call.callId).textContent()).toBe('live');
+    const row = page.locator(`#active-machines tr[data-key="call:${call.callId}"]`);
+    expect(await row.textContent()).toContain(`guest ${call.guest.userId}`);
+    expect(await row.locator('.last-event').textContent()).toBe(`START by ${call.anchor.userId}`);
+    expect(await page.evaluate('window.__sameDocument')).toBe(true);
+    await screenshot(page, 'admin-live-table.png');
+
+    // The filters: a state the call is not in hides it; its own user shows it.
+    await page.locator('#filter-state').fill('ringing');
+    await page.locator('.filters button[type=submit]').click();
+    await expect.poll(() => row.count()).toBe(0);
+    await page.locator('#filter-state').fill('');
+    await page.locator('#filter-user').fill(String(call.anchor.userId));
+    await page.locator('.filters button[type=submit]').click();
+    await expect.poll(() => row.count()).toBe(1);
+
+    await row.locator('a.machine-link').click();
+    const current = page.locator('#state-chart g.state.current');
+    await expect.poll(() => current.getAttribute('data-state')).toBe('call.live');
+    expect(await page.locator('#state-chart g.state').count()).toBe(5);
+    expect(await page.locator('#history li').count()).toBe(3);
+    expect(await page.locator('#ledger').textContent()).toContain(`call:${call.callId}:minute:1`);
+
+    await screenshot(page, 'admin-call-live.png');
+
+    await page.locator('#hangup').click();
+    await expect.poll(() => page.locator('#settlement').textContent()).toContain('hangup_server');
+    await expect.poll(() => current.getAttribute('data-state')).toBe('call.settled');
+    const settlement = await page.locator('#settlement').textContent();
+    expect(settlement).toContain('60 diamonds');
+    expect(settlement).toContain('30 points');
+    expect(await page.locator('#hangup').isDisabled()).toBe(true);
+    await screenshot(page, 'admin-call-settled.png');
+
+    const html = await page.content();
+    for (const secret of [call.guest.token, call.anchor.token]) expect(html).not.toContain(secret);
+    await page.close();
+  });
+
+  it('looks a user up with balances, bans and recent calls, and bans him from there', async () => {
+    const page = await openPanel();
+    await signIn(page, server.adminToken);
+    const call = await ringingCall(server);
+    await page.goto(`${server.url}/admin#/users/${call.guest.userId}`);
+    await expect.poll(() => page.locator('#balances').textContent()).toContain('diamond1000');
+    expect(await page.locator('#profile').textContent()).toContain(`call ${call.callId}`);
+
+    await page.locator('#ban-form input[name=message]').fill('Fake profile');
+    await page.locator('#ban-form select[name=type]').selectOption('account');
+    await page.locator('#ban-form button[type=submit]').click();
+    await expect.poll(() => page.locator('#ban-state').textContent()).toContain('account: Fake profile');
+    await expect.poll(() => page.locator('#recent-calls').textContent()).toContain('banned');
+    await screenshot(page, 'admin-user-page.png');
+    expect(await page.content()).not.toContain(call.guest.token);
+    await page.close();
+  });
+});
