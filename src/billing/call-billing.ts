@@ -32,8 +32,6 @@ export type MinuteOutcome = 'charged' | 'already' | 'insufficient' | 'settled';
 export const callReference = (callId: string) => `call:${callId}`;
 export const minuteKey = (callId: string, minute: number) => `call:${callId}:minute:${minute}`;
 
-class CallSettledError extends Error {}
-
 /**
  * Serialises the money writes of one call inside the caller's transaction: each minute charge and
  * the settlement take this lock, so the settlement sums a final set of charges and no minute is
@@ -45,36 +43,22 @@ export async function lockCallMoney(tx: Tx, callId: string): Promise<void> {
 
 /**
  * Charges one started minute, keyed `call:<id>:minute:<n>`, so a tick that runs twice charges
- * once. `settled`: the call's record is already written, nothing more is charged for it.
+ * once. `settled`: the call's record is already written, nothing more is charged for it. One round
+ * trip: the rules live in the SQL function `charge_call_minute` (migrations/0003), which takes the
+ * same per-call lock as the settlement. Answers the guest's diamonds after the charge as well.
  */
-export async function chargeCallMinute(db: Db, charge: MinuteCharge): Promise<MinuteOutcome> {
-  try {
-    const result = await postMovement(db, {
-      key: minuteKey(charge.callId, charge.minute),
-      kind: 'call_minute',
-      reference: callReference(charge.callId),
-      metadata: { minute: charge.minute, guestId: charge.guestId, anchorId: charge.anchorId },
-      legs: [
-        { account: { userId: charge.guestId }, currency: 'diamond', amount: -charge.diamonds },
-        { account: { platform: 'revenue' }, currency: 'diamond', amount: charge.diamonds },
-        { account: { platform: 'issuance' }, currency: 'point', amount: -charge.points },
-        { account: { userId: charge.anchorId }, currency: 'point', amount: charge.points },
-      ],
-      precondition: async (tx) => {
-        await lockCallMoney(tx, charge.callId);
-        const [record] = await tx
-          .select({ id: callRecords.id })
-          .from(callRecords)
-          .where(eq(callRecords.id, Number(charge.callId)));
-        if (record) throw new CallSettledError();
-      },
-    });
-    return result.applied ? 'charged' : 'already';
-  } catch (error) {
-    if (error instanceof InsufficientFundsError) return 'insufficient';
-    if (error instanceof CallSettledError) return 'settled';
-    throw error;
-  }
+export async function chargeCallMinute(
+  db: Db,
+  charge: MinuteCharge,
+): Promise<{ outcome: MinuteOutcome; guestDiamonds: number }> {
+  const [row] = await queryRows<{ outcome: MinuteOutcome; guest_diamonds: string | null }>(
+    db,
+    sql`select outcome, guest_diamonds from charge_call_minute(
+          ${Number(charge.callId)}, ${charge.minute}, ${charge.guestId}, ${charge.anchorId},
+          ${charge.diamonds}, ${charge.points})`,
+  );
+  if (!row) throw new Error('charge_call_minute returned nothing');
+  return { outcome: row.outcome, guestDiamonds: Number(row.guest_diamonds ?? 0) };
 }
 
 export interface CallCharges {

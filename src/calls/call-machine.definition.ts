@@ -1,6 +1,5 @@
 import { type CallContext, type CallSnapshot, callMachine } from '../../machines/call.js';
 import { chargeCallMinute } from '../billing/call-billing.js';
-import { balanceOf } from '../billing/ledger.js';
 import type { Db } from '../db/client.js';
 import type { RuntimeEvent } from '../runtime/index.js';
 import { defineMachine } from '../runtime/index.js';
@@ -35,7 +34,7 @@ export function callMachineDefinition(deps: CallEffectsDeps) {
       chargeMinute: async ({ id, params }) => {
         const context = await deps.context(id);
         if (!context) return;
-        const outcome = await chargeCallMinute(deps.db, {
+        const { outcome, guestDiamonds } = await chargeCallMinute(deps.db, {
           callId: id,
           minute: params.minute,
           guestId: context.guestId,
@@ -49,8 +48,7 @@ export function callMachineDefinition(deps: CallEffectsDeps) {
         }
         // Already settled: the settlement charged (or gave up on) this minute itself.
         if (outcome === 'settled') return;
-        const left = await balanceOf(deps.db, context.guestId, 'diamond');
-        if (left < context.unitPriceDiamonds) await deps.warnLowBalance(context, left);
+        if (guestDiamonds < context.unitPriceDiamonds) await deps.warnLowBalance(context, guestDiamonds);
       },
 
       settleCall: async ({ id }) => {

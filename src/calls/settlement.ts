@@ -28,7 +28,7 @@ export async function settleCall(
   const charged = new Set(await chargedMinutesOf(deps.db, callId));
   for (let minute = 1; minute <= context.minutesStarted; minute++) {
     if (charged.has(minute)) continue;
-    const outcome = await chargeCallMinute(deps.db, {
+    const { outcome } = await chargeCallMinute(deps.db, {
       callId,
       minute,
       guestId: context.guestId,
