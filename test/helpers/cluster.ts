@@ -10,6 +10,8 @@ import { TEST_REDIS_URL, uniqueName } from './services.js';
 
 export interface ServerProcess {
   url: string;
+  /** Answered /healthz 200 once; a process still booting is not ready. */
+  ready: boolean;
   port: number;
   child: ChildProcess;
   output(): string;
@@ -39,7 +41,7 @@ async function freePort(): Promise<number> {
 }
 
 async function waitHealthy(url: string, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}):\n${output()}`);
     const status = await fetch(`${url}/healthz`).then(
@@ -49,7 +51,7 @@ async function waitHealthy(url: string, child: ChildProcess, output: () => strin
     if (status === 200) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`server at ${url} not healthy within 60 s:\n${output()}`);
+  throw new Error(`server at ${url} not healthy within 120 s:\n${output()}`);
 }
 
 /**
@@ -97,6 +99,7 @@ export async function startCluster(
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const server: ServerProcess = {
       url,
+      ready: false,
       port,
       child,
       output: () => output,
@@ -111,6 +114,7 @@ export async function startCluster(
     };
     processes.push(server);
     await waitHealthy(url, child, server.output);
+    server.ready = true;
     return server;
   }
 

@@ -1,8 +1,19 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { Value } from 'typebox/value';
 import type { AppContext } from '../../context.js';
 
 const Share = Type.Array(Type.Object({ title: Type.String(), src: Type.String() }));
+const Background = Type.Object(
+  { color: Type.String(), height: Type.Integer(), src: Type.String() },
+  { additionalProperties: true },
+);
+const SHAPES = {
+  PROGRAM_SHARE: Share,
+  LIVEROOM_SHARE: Share,
+  INDEX_BANNER: Type.String(),
+  BACKGROUND: Background,
+};
 
 /**
  * get_configs: each top-level key is its own operator setting in app_configs under `qlive.<KEY>`
@@ -66,22 +77,22 @@ export const qliveConfigRoutes: FastifyPluginAsyncTypebox<{ context: AppContext 
               PROGRAM_SHARE: Share,
               LIVEROOM_SHARE: Share,
               INDEX_BANNER: Type.String(),
-              BACKGROUND: Type.Object(
-                { color: Type.String(), height: Type.Integer(), src: Type.String() },
-                { additionalProperties: true },
-              ),
+              BACKGROUND: Background,
             },
             { additionalProperties: true },
           ),
         },
       },
     },
-    async () => {
+    async (request) => {
       const entries = await Promise.all(
-        Object.entries(QLIVE_CONFIG_DEFAULTS).map(
-          async ([key, fallback]) =>
-            [key, await context.configs.get<unknown>(`qlive.${key}`, fallback)] as const,
-        ),
+        Object.entries(QLIVE_CONFIG_DEFAULTS).map(async ([key, fallback]) => {
+          const value = await context.configs.get<unknown>(`qlive.${key}`, fallback);
+          // An operator's value of the wrong shape must not break the app's start screen.
+          if (Value.Check(SHAPES[key as keyof typeof SHAPES], value)) return [key, value] as const;
+          request.log.warn({ key: `qlive.${key}` }, 'app config does not fit its shape; serving the default');
+          return [key, fallback] as const;
+        }),
       );
       return Object.fromEntries(entries) as typeof QLIVE_CONFIG_DEFAULTS;
     },

@@ -466,6 +466,12 @@ describe('an evening in a matchmaking room', () => {
       src: 'https://images.daqinjia.cn/qlive/0eace3c6-b9c2-11e9-aec7-8c89a53fe892.png',
     });
     expect(configs.body.PROGRAM_SHARE).toHaveLength(4);
+    // An operator's setting replaces one key; one of the wrong shape is ignored.
+    await h.server.context.configs.set('qlive.INDEX_BANNER', 'https://img.example.com/banner.png');
+    await h.server.context.configs.set('qlive.BACKGROUND', 'not an object');
+    const edited = await h.get('/get_configs/', dawei.token);
+    expect(edited.body.INDEX_BANNER).toBe('https://img.example.com/banner.png');
+    expect(edited.body.BACKGROUND).toEqual(configs.body.BACKGROUND);
 
     const updated = await h.post('/qlive_user/update_userinfo/', dawei.token, {
       nickname: '大伟哥',
