@@ -69,7 +69,12 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
   });
 
   await app.register(formbody);
-  await app.register(rateLimit, { global: false });
+  // After authentication (preHandler), so a limit is per user; routes without a user (login) count per IP.
+  await app.register(rateLimit, {
+    global: false,
+    hook: 'preHandler',
+    keyGenerator: (request) => (request.user ? `user:${request.user.id}` : `ip:${request.ip}`),
+  });
   await app.register(idempotency, { redis: context.redis, prefix: config.redisPrefix });
   await app.register(swagger, {
     openapi: {

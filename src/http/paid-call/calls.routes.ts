@@ -88,7 +88,8 @@ export const paidCallCallRoutes: FastifyPluginAsyncTypebox<CallRoutesDeps> = asy
 
   app.post(
     '/app/live/startCall',
-    { schema: { tags, body: TargetBody, response: { 200: CallResponse } } },
+    // Charges the first minute: a retry with the same Idempotency-Key gets the same answer.
+    { schema: { tags, body: TargetBody, response: { 200: CallResponse } }, config: { idempotent: true } },
     async (request) =>
       ok(callFields(await calls.start(userWithRole(request, 'anchor'), request.body.targetUserId))),
   );

@@ -48,7 +48,7 @@ export const paidCallGiftSendingRoutes: FastifyPluginAsyncTypebox<GiftSendingRou
           }),
         },
       },
-      config: { rateLimit },
+      config: { rateLimit, idempotent: true },
     },
     async (request) => {
       const guest = userWithRole(request, 'guest');

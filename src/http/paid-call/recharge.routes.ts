@@ -72,6 +72,7 @@ export const paidCallRechargeRoutes: FastifyPluginAsyncTypebox<{ context: AppCon
           }),
         },
       },
+      config: { idempotent: true },
     },
     async (request) => {
       const guest = userWithRole(request, 'guest');

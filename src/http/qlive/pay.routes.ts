@@ -70,6 +70,7 @@ export const qlivePayRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }> 
           }),
         },
       },
+      config: { idempotent: true },
     },
     async (request) => {
       const user = currentUser(request);
