@@ -79,7 +79,7 @@ afterAll(async () => {
 function send(method: string, path: string, token: string | undefined, fields: Record<string, unknown> = {}) {
   cases++;
   if (path.startsWith('/wx/api/qlive')) {
-    const headers = token ? { authorization: `QLiveToken ${token}` } : {};
+    const headers: Record<string, string> = token ? { authorization: `QLiveToken ${token}` } : {};
     const query = new URLSearchParams(
       Object.entries(fields).map(([k, v]): [string, string] => [k, String(v)]),
     ).toString();

@@ -48,7 +48,9 @@ export const paidCallGiftSendingRoutes: FastifyPluginAsyncTypebox<GiftSendingRou
           }),
         },
       },
-      config: { rateLimit, idempotent: true },
+      // Idempotency is the gift service's own (ledger key from Idempotency-Key or requestId), which
+      // also answers concurrent duplicates with the replay rather than a 409.
+      config: { rateLimit },
     },
     async (request) => {
       const guest = userWithRole(request, 'guest');

@@ -93,7 +93,17 @@ describe('races on one call', () => {
       const record = await settledRecord(Number(callId));
       expect(record.minutes).toBe(0);
     }
-    expect(outcomes).toContain('missed');
+    // Whichever way each race went, a reply long after the timeout is always too late.
+    const { guest, anchor } = await pair();
+    await post('/app/live/callApplyMan', { token: anchor.token, targetUserId: guest.userId });
+    await new Promise((resolve) => setTimeout(resolve, RING_TIMEOUT_MS + 1_500));
+    const late = await post('/app/live/callReplyGirl', {
+      token: guest.token,
+      targetUserId: anchor.userId,
+      reply: 1,
+    });
+    expect(late.status).toBe(409);
+    expect(outcomes).toHaveLength(5);
   });
 
   it('a duplicate or late billing job charges nothing extra', async () => {
