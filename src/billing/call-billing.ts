@@ -1,7 +1,6 @@
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client.js';
-import { callRecords } from '../db/schema/index.js';
-import { InsufficientFundsError, postMovement, type Tx } from './ledger.js';
+import type { Tx } from './ledger.js';
 
 /**
  * The call billing rule. An anchor prices a minute in points (`unitPrice`); the guest pays
