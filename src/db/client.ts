@@ -9,6 +9,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { guardPoolCheckouts } from './pool-guard.js';
 import * as schema from './schema/index.js';
 
 export type Schema = typeof schema;
@@ -63,6 +64,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     // pg-pool drops its own error listener while a client is checked out (a transaction), so a
     // connection killed mid-transaction would otherwise crash the process; the query itself fails.
     pool.on('connect', (client) => client.on('error', () => {}));
+    guardPoolCheckouts(pool);
     const db = drizzleNodePg({ client: pool, schema }) as unknown as Db;
     await withMigrationLock(pool, () => migrateNodePg(db as never, { migrationsFolder: MIGRATIONS_FOLDER }));
     return {
