@@ -31,8 +31,8 @@ export function callMachineDefinition(deps: CallEffectsDeps) {
     // Minute n is scheduled once per call: its job is `call-<id>-minute-<n>` whoever scheduled it.
     oneShotTimers: /^minute-\d+$/,
     effects: {
-      chargeMinute: async ({ id, params }) => {
-        const context = await deps.context(id);
+      chargeMinute: async ({ id, params, snapshot }) => {
+        const context = (snapshot as CallSnapshot | null)?.context ?? (await deps.context(id));
         if (!context) return;
         const { outcome, guestDiamonds } = await chargeCallMinute(deps.db, {
           callId: id,
@@ -51,8 +51,8 @@ export function callMachineDefinition(deps: CallEffectsDeps) {
         if (guestDiamonds < context.unitPriceDiamonds) await deps.warnLowBalance(context, guestDiamonds);
       },
 
-      settleCall: async ({ id }) => {
-        const context = await deps.context(id);
+      settleCall: async ({ id, snapshot }) => {
+        const context = (snapshot as CallSnapshot | null)?.context ?? (await deps.context(id));
         if (!context) return;
         await settleCall(deps, context);
         await deps.callIndex.release(id, context.guestId, context.anchorId);

@@ -52,7 +52,7 @@ export class BatchRunner<K extends string> {
   ): Promise<boolean> {
     const { store, logger } = this.deps;
     try {
-      await this.runEffects(kind, id, batch, recovered);
+      await this.runEffects(kind, id, batch, recovered, current);
     } catch (err) {
       logger.error(
         { err, kind, id, version: batch.version, recovered },
@@ -91,7 +91,13 @@ export class BatchRunner<K extends string> {
     await this.notify({ kind, id, batch, view, recovered: false });
   }
 
-  private async runEffects(kind: K, id: string, batch: OutboxBatch, recovered: boolean): Promise<void> {
+  private async runEffects(
+    kind: K,
+    id: string,
+    batch: OutboxBatch,
+    recovered: boolean,
+    current: InstanceState | null,
+  ): Promise<void> {
     const { delayed, logger } = this.deps;
     const handlers = this.deps.definitions[kind].effects;
     for (const [index, effect] of batch.effects.entries()) {
@@ -122,6 +128,7 @@ export class BatchRunner<K extends string> {
           version: batch.version,
           idempotencyKey: `${kind}:${id}:v${batch.version}:${index}`,
           recovered,
+          snapshot: current?.snapshot ?? null,
           logger,
         };
         await handler(ctx);

@@ -47,6 +47,11 @@ export interface EffectContext<TParams = unknown> {
   idempotencyKey: string;
   /** True when `recoverPending` is re-running the effect after a crash or a failure. */
   recovered: boolean;
+  /**
+   * The instance when the effects run: the snapshot this transition saved (or, on recovery, the
+   * latest one), so a handler needs no extra read for what the machine already knows.
+   */
+  snapshot: AnyMachineSnapshot | null;
   logger: RuntimeLogger;
 }
 
