@@ -37,7 +37,8 @@ export function findOnPath(binary: string, pathVariable = process.env.PATH ?? ''
   return undefined;
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port nothing listens on right now (the OS picks it). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

@@ -5,19 +5,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/redis/private-redis.js';
 import { startTestServer, type TestServer } from '../helpers/app.js';
 import { eventually } from '../helpers/clients.js';
 
 const BILLING_INTERVAL_MS = 600;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A redis-server of the test's own, with an append-only file so a restart keeps the data, as in production. */
 async function ownRedis(port: number, dir: string): Promise<ChildProcess> {

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/redis/private-redis.js';
 import { deleteKeysWithPrefix } from '../helpers/redis.js';
 import { TEST_REDIS_URL, uniqueName } from '../helpers/services.js';
 
@@ -13,15 +13,6 @@ afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs `src/server.ts` as `npm start` does, with only the variables given (no DATABASE_URL). */
 function runServer(env: Record<string, string>): { child: ChildProcess; output: () => string } {

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from '../../src/redis/private-redis.js';
 import { createEmptyDatabase } from './database.js';
 import { deleteKeysWithPrefix } from './redis.js';
 import { TEST_REDIS_URL, uniqueName } from './services.js';
@@ -29,15 +29,6 @@ export interface Cluster {
   /** Starts one more server process on the same database and Redis prefix. */
   spawn(env?: Record<string, string>): Promise<ServerProcess>;
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitHealthy(url: string, child: ChildProcess, output: () => string): Promise<void> {
