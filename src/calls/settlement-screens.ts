@@ -83,8 +83,10 @@ export function createSettlementScreens(deps: SettlementScreensDeps) {
 
   async function common(user: User, record: CallRecord, otherId: number, unitPrice: string): Promise<Common> {
     const other = await deps.users.find(otherId);
-    // A ban is shown only on the banned party's own screen (its app acts on streamStatus).
-    const banned = record.banStreamStatus !== null && record.endedBy === bannedEndedBy(user.id);
+    // Both screens show why the call ended (`title`); only the banned party's carries `streamStatus`,
+    // because an app acts on it (0 logs the user out): the other party was not banned.
+    const endedByBan = record.banStreamStatus !== null;
+    const banned = endedByBan && record.endedBy === bannedEndedBy(user.id);
     return {
       roomInstanceId: record.id,
       reason: record.endReason,
@@ -92,7 +94,8 @@ export function createSettlementScreens(deps: SettlementScreensDeps) {
       headImg: other?.headImg ?? '',
       unitPrice,
       callTime: minutesText(record.minutes),
-      ...(banned ? { title: record.banTitle ?? '', streamStatus: record.banStreamStatus ?? 0 } : {}),
+      ...(endedByBan ? { title: record.banTitle ?? '' } : {}),
+      ...(banned ? { streamStatus: record.banStreamStatus ?? 0 } : {}),
     };
   }
 

@@ -83,6 +83,13 @@ describe('a ban during a live call', () => {
       roomInstanceId: call.callId,
     });
     expect(master.body).toMatchObject({ code: 0, title: '直播违规，禁播3天', streamStatus: 2 });
+    // The guest's screen shows why his call ended, without a streamStatus his app would act on.
+    const guest = await post('/app/live/getCallResultGuest', {
+      token: call.guest.token,
+      roomInstanceId: call.callId,
+    });
+    expect(guest.body).toMatchObject({ code: 0, title: '直播违规，禁播3天' });
+    expect(guest.body.streamStatus).toBeUndefined();
   });
 
   it('an account ban of the guest ends his call with streamStatus 0 on his settlement screen', async () => {
