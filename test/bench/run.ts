@@ -13,6 +13,7 @@ import pg from 'pg';
 import { createEmptyDatabase } from '../helpers/database.js';
 import { deleteKeysWithPrefix } from '../helpers/redis.js';
 import { TEST_REDIS_URL, uniqueName } from '../helpers/services.js';
+import { roomFanout } from './fanout.js';
 import { runHttpLoad } from './load.js';
 import { type Child, startChild, usageOf } from './processes.js';
 import { type BenchUser, callSetup, createUsers, distribution, openSockets, post } from './scenarios.js';
@@ -180,6 +181,19 @@ async function main() {
     const after = await usageOf(fresh.child.pid!);
     const perThousand = ((after.rssBytes - before.rssBytes) / idle.length) * 1000;
     for (const socket of idle) socket.disconnect();
+
+    const fanout = await roomFanout({
+      baseUrl: fresh.url,
+      adminToken,
+      audience: everyone.slice(0, 1000),
+      gifts: quick ? 3 : 10,
+    });
+    results.roomFanout = fanout;
+    report(
+      `push fan-out to a room of ${fanout.sockets} audience sockets`,
+      `p99 ${fmt(fanout.medianP99Ms)} ms`,
+      `median of ${quick ? 3 : 10} gifts' p99; all deliveries p50 ${fmt(fanout.deliveries.p50Ms)} / max ${fmt(fanout.deliveries.maxMs)} ms; ${fanout.missed} missed`,
+    );
     await fresh.stop();
     results.idleSockets = {
       sockets: idle.length,

@@ -122,7 +122,7 @@ describe('settlement screens', () => {
     });
   });
 
-  it('shows title and streamStatus on the banned party’s own screen only', async () => {
+  it('shows the ban title on both screens and streamStatus on the banned party’s own screen only', async () => {
     const { guest, anchor } = await pairOf(server);
     const streamBanned = await liveCall(server, guest, anchor);
     await ban(streamBanned, anchor.userId, 'stream', '直播内容违规，已禁播');
@@ -141,8 +141,12 @@ describe('settlement screens', () => {
       token: guest.token,
       roomInstanceId: streamBanned,
     });
-    expect(guestSide.body).toMatchObject({ code: 0, reason: 'banned', callTime: '1分钟' });
-    expect(guestSide.body).not.toHaveProperty('title');
+    expect(guestSide.body).toMatchObject({
+      code: 0,
+      reason: 'banned',
+      callTime: '1分钟',
+      title: '直播内容违规，已禁播',
+    });
     expect(guestSide.body).not.toHaveProperty('streamStatus');
 
     const second = await pairOf(server);
