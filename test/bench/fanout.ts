@@ -37,13 +37,11 @@ export async function roomFanout(options: {
   const sockets: Socket[] = await openSockets(baseUrl, [...audience, sender!]);
   for (let i = 0; i < audience.length + 1; i += 50) {
     await Promise.all(
-      [...audience, sender!]
-        .slice(i, i + 50)
-        .map((user) =>
-          fetch(`${baseUrl}/wx/api/qlive/get_playurl/?live_id=${liveId}`, {
-            headers: qlive(user.token),
-          }).then((r) => r.text()),
-        ),
+      [...audience, sender!].slice(i, i + 50).map((user) =>
+        fetch(`${baseUrl}/wx/api/qlive/get_playurl/?live_id=${liveId}`, {
+          headers: qlive(user.token),
+        }).then((r) => r.text()),
+      ),
     );
   }
   await new Promise((resolve) => setTimeout(resolve, 500));
