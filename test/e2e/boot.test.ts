@@ -31,6 +31,26 @@ function runServer(env: Record<string, string>): { child: ChildProcess; output: 
   return { child, output: () => output };
 }
 
+/** Polls /healthz until it answers 200 or the time is up; answers the last status (0: no answer). */
+async function healthStatusWithin(port: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let status = 0;
+  while (Date.now() < deadline && status !== 200) {
+    status = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (response) => response.status,
+      () => 0,
+    );
+    if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  return status;
+}
+
+async function terminate(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
 describe('npm start on a fresh machine', () => {
   it('boots on embedded PGlite with no DATABASE_URL and serves /healthz 200', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'co-boot-'));
@@ -44,23 +64,13 @@ describe('npm start on a fresh machine', () => {
       REDIS_PREFIX: prefix,
     });
     try {
-      let status = 0;
-      const deadline = Date.now() + 90_000;
-      while (Date.now() < deadline && status !== 200) {
-        status = await fetch(`http://127.0.0.1:${port}/healthz`).then(
-          (response) => response.status,
-          () => 0,
-        );
-        if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 300));
-      }
+      const status = await healthStatusWithin(port, 90_000);
       expect(status, output()).toBe(200);
       expect(output()).toContain('embedded PGlite');
       expect(output()).toMatch(/admin token: \S{16,}/);
       expect(output()).toContain('development values');
     } finally {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
+      await terminate(child);
       await deleteKeysWithPrefix(prefix);
     }
     expect(child.exitCode).toBe(0);
@@ -76,21 +86,11 @@ describe('npm start on a fresh machine', () => {
       REDIS_URL: `redis://127.0.0.1:${silentPort}`,
     });
     try {
-      let status = 0;
-      const deadline = Date.now() + 90_000;
-      while (Date.now() < deadline && status !== 200) {
-        status = await fetch(`http://127.0.0.1:${port}/healthz`).then(
-          (response) => response.status,
-          () => 0,
-        );
-        if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 300));
-      }
+      const status = await healthStatusWithin(port, 90_000);
       expect(status, output()).toBe(200);
       expect(output()).toContain('starting a private redis-server');
     } finally {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
+      await terminate(child);
     }
   }, 120_000);
 
