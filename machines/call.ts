@@ -143,6 +143,29 @@ function connectionPartyOf(event: CallEvent): CallParty | null {
   }
 }
 
+/** How a call that is not live yet can end: the same in `ringing` and `accepted`. */
+const endsBeforeLive = {
+  REFUSE: {
+    guard: 'byCallee',
+    target: 'ended',
+    actions: { type: 'recordEnd', params: { reason: 'refused' } },
+  },
+  HANGUP: [
+    {
+      guard: 'byInitiator',
+      target: 'ended',
+      actions: { type: 'recordEnd', params: { reason: 'cancelled' } },
+    },
+    { guard: 'byCallee', target: 'ended', actions: { type: 'recordEnd', params: { reason: 'refused' } } },
+  ],
+  SERVER_HANGUP: { target: 'ended', actions: { type: 'recordEnd', params: { reason: 'hangup_server' } } },
+  BAN: {
+    guard: 'bansAParty',
+    target: 'ended',
+    actions: ['recordBan', { type: 'recordEnd', params: { reason: 'banned' } }],
+  },
+} as const;
+
 export const callMachine = setup({
   types: {
     input: {} as CallInput,
@@ -264,34 +287,9 @@ export const callMachine = setup({
         ringTimeout: { target: 'ended', actions: { type: 'recordEnd', params: { reason: 'missed' } } },
       },
       on: {
+        ...endsBeforeLive,
         ACCEPT: { guard: 'byCallee', target: 'accepted', actions: 'accept' },
-        REFUSE: {
-          guard: 'byCallee',
-          target: 'ended',
-          actions: { type: 'recordEnd', params: { reason: 'refused' } },
-        },
         START: { guard: 'anchorStartsGuestCall', target: 'live' },
-        HANGUP: [
-          {
-            guard: 'byInitiator',
-            target: 'ended',
-            actions: { type: 'recordEnd', params: { reason: 'cancelled' } },
-          },
-          {
-            guard: 'byCallee',
-            target: 'ended',
-            actions: { type: 'recordEnd', params: { reason: 'refused' } },
-          },
-        ],
-        SERVER_HANGUP: {
-          target: 'ended',
-          actions: { type: 'recordEnd', params: { reason: 'hangup_server' } },
-        },
-        BAN: {
-          guard: 'bansAParty',
-          target: 'ended',
-          actions: ['recordBan', { type: 'recordEnd', params: { reason: 'banned' } }],
-        },
       },
     },
     accepted: {
@@ -299,33 +297,8 @@ export const callMachine = setup({
         ringTimeout: { target: 'ended', actions: { type: 'recordEnd', params: { reason: 'missed' } } },
       },
       on: {
-        REFUSE: {
-          guard: 'byCallee',
-          target: 'ended',
-          actions: { type: 'recordEnd', params: { reason: 'refused' } },
-        },
+        ...endsBeforeLive,
         START: { guard: 'byAnchor', target: 'live' },
-        HANGUP: [
-          {
-            guard: 'byInitiator',
-            target: 'ended',
-            actions: { type: 'recordEnd', params: { reason: 'cancelled' } },
-          },
-          {
-            guard: 'byCallee',
-            target: 'ended',
-            actions: { type: 'recordEnd', params: { reason: 'refused' } },
-          },
-        ],
-        SERVER_HANGUP: {
-          target: 'ended',
-          actions: { type: 'recordEnd', params: { reason: 'hangup_server' } },
-        },
-        BAN: {
-          guard: 'bansAParty',
-          target: 'ended',
-          actions: ['recordBan', { type: 'recordEnd', params: { reason: 'banned' } }],
-        },
       },
     },
     live: {
