@@ -6,6 +6,7 @@
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { Server } from 'socket.io';
 
 const port = Number(process.env.PORT ?? 0);
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -47,8 +48,14 @@ app.post('/postgres', async () => {
 });
 
 const address = await app.listen({ port, host: '127.0.0.1' });
+// A bare Socket.IO server on the same port: the memory one idle socket costs the library itself.
+const io = new Server(app.server);
+io.on('connection', (socket) => {
+  void socket.join(`user:${socket.id}`);
+});
 console.log(JSON.stringify({ ready: address }));
 const shutdown = async () => {
+  io.disconnectSockets(true);
   await app.close();
   await pool.end();
   redis.disconnect();

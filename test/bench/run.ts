@@ -80,8 +80,12 @@ async function main() {
         durationMs: seconds(5),
       }),
     };
+    const bareSockets = await idleSocketCost(
+      ceiling,
+      Array.from({ length: 2000 }, (_, i) => ({ userId: i, token: 'bare' })),
+    );
     await ceiling.stop();
-    results.ceilings = bare;
+    results.ceilings = { ...bare, idleSocketsPerThousandBytes: bareSockets };
     report(
       'ceiling: bare Fastify JSON route',
       `${fmt(bare.json.rps, 0)} req/s`,
@@ -96,6 +100,11 @@ async function main() {
       'ceiling: bare Postgres UPDATE+INSERT tx',
       `${fmt(bare.postgres.rps, 0)} req/s`,
       `p99 ${fmt(bare.postgres.p99Ms)} ms`,
+    );
+    report(
+      'ceiling: bare Socket.IO, RSS per 1,000 idle sockets',
+      `${fmt(bareSockets / 2 ** 20)} MB`,
+      '2000 sockets',
     );
 
     // Machine events through the full runtime, in this process.
@@ -172,33 +181,12 @@ async function main() {
       role: 'guest',
     });
     const everyone = [...socketUsers, ...more].slice(0, 2000);
-    const warmup = await openSockets(fresh.url, everyone.slice(0, 100));
-    for (const socket of warmup) socket.disconnect();
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    // RSS moves with the garbage collector: the median of several samples on each side.
-    const settledRss = async () => {
-      const samples: number[] = [];
-      for (let i = 0; i < 5; i++) {
-        samples.push((await usageOf(fresh.child.pid!)).rssBytes);
-        await new Promise((resolve) => setTimeout(resolve, 600));
-      }
-      return samples.sort((a, b) => a - b)[2]!;
-    };
-    const before = await settledRss();
-    const idle = await openSockets(fresh.url, everyone);
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    const after = await settledRss();
-    const perThousand = ((after - before) / idle.length) * 1000;
-    for (const socket of idle) socket.disconnect();
-    results.idleSockets = {
-      sockets: idle.length,
-      rssDeltaBytes: after - before,
-      perThousandBytes: perThousand,
-    };
+    const perThousand = await idleSocketCost(fresh, everyone);
+    results.idleSockets = { sockets: everyone.length, perThousandBytes: perThousand };
     report(
       'RSS per 1,000 idle authenticated sockets',
       `${fmt(perThousand / 2 ** 20)} MB`,
-      `${idle.length} sockets, median of 5 samples; target ≤ 18 MB`,
+      `${everyone.length} sockets, median of 5 samples; target ≤ 18 MB`,
     );
 
     const fanout = await roomFanout({
@@ -315,3 +303,24 @@ main().then(
 );
 
 export type { BenchUser };
+
+/** RSS a server process gains per 1,000 idle sockets: the median of 5 samples before and after opening them. */
+async function idleSocketCost(server: Child, users: BenchUser[]): Promise<number> {
+  const settledRss = async () => {
+    const samples: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      samples.push((await usageOf(server.child.pid!)).rssBytes);
+      await new Promise((resolve) => setTimeout(resolve, 600));
+    }
+    return samples.sort((a, b) => a - b)[2]!;
+  };
+  const warmup = await openSockets(server.url, users.slice(0, 100));
+  for (const socket of warmup) socket.disconnect();
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const before = await settledRss();
+  const sockets = await openSockets(server.url, users);
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const after = await settledRss();
+  for (const socket of sockets) socket.disconnect();
+  return ((after - before) / sockets.length) * 1000;
+}
