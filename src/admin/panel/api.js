@@ -2,6 +2,8 @@
  * The admin API client. The token lives in sessionStorage (this tab only) and goes out as a Bearer
  * header; any 401 forgets it and sends the panel back to the sign-in form.
  */
+import { showNotice } from './notice.js';
+
 const KEY = 'adminToken';
 const signedOutListeners = new Set();
 
@@ -59,4 +61,16 @@ export function chartOf(kind) {
     );
   }
   return charts.get(kind);
+}
+
+/** Sends one admin action; the machine's answer (or its 409) is shown, then the page reloads. */
+export async function runAction(button, label, path, body, reload) {
+  button.disabled = true;
+  try {
+    await api(path, { method: 'POST', body });
+    showNotice(`${label}: done`);
+  } catch (error) {
+    showNotice(error instanceof ApiError ? `${label}: ${error.message}` : String(error), true);
+  }
+  await reload();
 }

@@ -3,10 +3,9 @@
  * with the current state highlighted, the admin's buttons, the settlement and ledger of a call,
  * the events it takes now, its history and its context. Reloaded on every push about it.
  */
-import { ApiError, api, chartOf } from './api.js';
+import { ApiError, api, chartOf, runAction } from './api.js';
 import { clear, formatTime, h, json, section, stateBadge, stateName, table, userLink } from './dom.js';
 import { onMachine, onResync } from './live.js';
-import { showNotice } from './notice.js';
 
 const STREAM_STATUS = { 0: 'account banned', 2: 'broadcasting banned' };
 
@@ -24,17 +23,7 @@ function chartBlock(chart, detail) {
 }
 
 function actionButtons(detail, reload) {
-  /** Sends one admin action; the machine's answer (or its 409) is shown, then the page reloads. */
-  async function act(button, label, path, body) {
-    button.disabled = true;
-    try {
-      await api(path, { method: 'POST', body });
-      showNotice(`${label}: done`);
-    } catch (error) {
-      showNotice(error instanceof ApiError ? `${label}: ${error.message}` : String(error), true);
-    }
-    await reload();
-  }
+  const act = (button, label, path, body) => runAction(button, label, path, body, reload);
   const buttons = [];
   if (detail.kind === 'call') {
     buttons.push(

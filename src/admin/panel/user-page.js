@@ -2,9 +2,8 @@
  * Looking a user up: profile, balance per currency, ban state, the call and room he is in, his
  * recent calls, and the admin's warn / ban / unban forms. Never shows a token (the API has none).
  */
-import { ApiError, api } from './api.js';
+import { ApiError, api, runAction } from './api.js';
 import { clear, formatTime, h, machineLink, section, table } from './dom.js';
-import { showNotice } from './notice.js';
 
 function lookupForm(current) {
   const input = h('input', {
@@ -31,16 +30,7 @@ function lookupForm(current) {
 }
 
 function moderationForms(user, reload) {
-  async function act(button, label, path, body) {
-    button.disabled = true;
-    try {
-      await api(path, { method: 'POST', body });
-      showNotice(`${label}: done`);
-    } catch (error) {
-      showNotice(error instanceof ApiError ? `${label}: ${error.message}` : String(error), true);
-    }
-    await reload();
-  }
+  const act = (button, label, path, body) => runAction(button, label, path, body, reload);
   const id = user.profile.userId;
   const warnMessage = h('input', {
     name: 'message',
