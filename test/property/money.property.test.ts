@@ -12,7 +12,13 @@ import type { CallContext, CallSnapshot } from '../../machines/call.js';
 import { chargeCallMinute } from '../../src/billing/call-billing.js';
 import { settleCall } from '../../src/calls/settlement.js';
 import { startTestServer, type TestServer } from '../helpers/app.js';
-import { auditMoney, chargedMinutes, post, sqlClient } from '../integration/money/money-fixtures.js';
+import {
+  auditMoney,
+  chargedMinutes,
+  post,
+  sendTick,
+  sqlClient,
+} from '../integration/money/money-fixtures.js';
 
 const HOUR = '3600000';
 let server: TestServer;
@@ -166,8 +172,7 @@ async function deliverJob(callId: number, minute: number) {
 
 async function perform(run: Run, s: Step): Promise<void> {
   const guest = run.guests[s.g]!;
-  const tick = (callId: number, minute: number) =>
-    server.context.runtime.send('call', String(callId), { type: 'TICK', minute }, { actor: 'timer' });
+  const tick = (callId: number, minute: number) => sendTick(server, callId, minute);
   switch (s.t) {
     case 'call': {
       const anchor = run.anchors[s.a]!;

@@ -3,7 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallSnapshot } from '../../../machines/call.js';
 import { startTestServer, type TestServer } from '../../helpers/app.js';
 import { eventually } from '../../helpers/clients.js';
-import { auditMoney, balance, chargedMinutes, liveCall, pairOf, post, sqlClient } from './money-fixtures.js';
+import {
+  auditMoney,
+  balance,
+  chargedMinutes,
+  liveCall,
+  pairOf,
+  post,
+  sendTick,
+  sqlClient,
+} from './money-fixtures.js';
 
 // Billing jobs are an hour away: this file fires them (or sends their events) itself.
 let server: TestServer;
@@ -19,8 +28,7 @@ afterAll(async () => {
   await server.close();
 });
 
-const tick = (callId: number, minute: number) =>
-  server.context.runtime.send('call', String(callId), { type: 'TICK', minute }, { actor: 'timer' });
+const tick = (callId: number, minute: number) => sendTick(server, callId, minute);
 
 async function minutesStarted(callId: number): Promise<number> {
   const instance = await server.context.runtime.get('call', String(callId));

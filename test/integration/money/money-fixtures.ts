@@ -165,3 +165,7 @@ export async function auditMoney(client: pg.Client, scope?: AuditScope): Promise
   }
   return violations;
 }
+
+/** Delivers a billing tick as its BullMQ job would (tests that fire the jobs themselves). */
+export const sendTick = (server: TestServer, callId: number, minute: number) =>
+  server.context.runtime.send('call', String(callId), { type: 'TICK', minute }, { actor: 'timer' });

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../helpers/app.js';
 import { eventually } from '../../helpers/clients.js';
-import { auditMoney, liveCall, pairOf, post, sqlClient } from './money-fixtures.js';
+import { auditMoney, liveCall, pairOf, post, sendTick, sqlClient } from './money-fixtures.js';
 
 let server: TestServer;
 let db: pg.Client;
@@ -17,8 +17,7 @@ afterAll(async () => {
   await server.close();
 });
 
-const tick = (callId: number, minute: number) =>
-  server.context.runtime.send('call', String(callId), { type: 'TICK', minute }, { actor: 'timer' });
+const tick = (callId: number, minute: number) => sendTick(server, callId, minute);
 
 /** Moves a record's time to a known instant, to check the China-time strings. */
 const placeAt = (callId: number, iso: string) =>
