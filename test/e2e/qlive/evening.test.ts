@@ -5,7 +5,7 @@
  * Each step checks the documented fields, every caller's `user_type`, and what each app was pushed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectClient, eventually, type TestClient } from '../../helpers/clients.js';
+import { eventually, type TestClient } from '../../helpers/clients.js';
 import {
   playUrlPattern,
   pushUrlPattern,
@@ -15,7 +15,6 @@ import {
 } from './qlive-harness.js';
 
 let h: QliveHarness;
-const clients: TestClient[] = [];
 
 let matchmaker: { userId: number; token: string };
 let mmApp: TestClient;
@@ -30,17 +29,12 @@ beforeAll(async () => {
   h = await startQliveHarness('qlive_evening');
 });
 afterAll(async () => {
-  for (const client of clients) client.close();
   await h.close();
 });
 
-async function client(token: string): Promise<TestClient> {
-  const opened = await connectClient(h.server, token);
-  clients.push(opened);
-  return opened;
-}
+const client = (token: string) => h.client(token);
 
-const userType = async (token: string) => (await h.get('/qlive_user/get_user_state/', token)).body.user_type;
+const userType = (token: string) => h.userType(token);
 
 describe('an evening in a matchmaking room', () => {
   it('opens the room when the matchmaker enters, with her stream URLs and IM group', async () => {

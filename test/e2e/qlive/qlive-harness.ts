@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { startTestServer, type TestResponse, type TestServer } from '../../helpers/app.js';
+import { connectClient, type TestClient } from '../../helpers/clients.js';
 import {
   encryptUserData,
   type FakeWeChatServer,
@@ -30,6 +31,10 @@ export interface QliveHarness {
   code(user: WechatIdentity): string;
   /** login (status 1) → creation with encryptedData: a new QLive user, as the mini-program does it. */
   signUp(profile: WechatProfile): Promise<SignedUp>;
+  /** A socket.io client as the mini-program opens it; closed with the harness. */
+  client(token: string): Promise<TestClient>;
+  /** The caller's `user_type` from get_user_state. */
+  userType(token: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -128,6 +133,7 @@ export async function startQliveHarness(
     };
   }
 
+  const clients: TestClient[] = [];
   return {
     server,
     wechat,
@@ -136,7 +142,14 @@ export async function startQliveHarness(
     post,
     code,
     signUp,
+    client: async (token) => {
+      const opened = await connectClient(server, token);
+      clients.push(opened);
+      return opened;
+    },
+    userType: async (token) => (await get('/qlive_user/get_user_state/', token)).body.user_type,
     close: async () => {
+      for (const opened of clients) opened.close();
       await server.close();
       await wechat.close();
     },

@@ -4,27 +4,21 @@
  * quick return (a network blip) changes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectClient, eventually, type TestClient } from '../../helpers/clients.js';
+import { eventually } from '../../helpers/clients.js';
 import { type QliveHarness, startQliveHarness } from './qlive-harness.js';
 
 let h: QliveHarness;
-const clients: TestClient[] = [];
 
 beforeAll(async () => {
   h = await startQliveHarness('qlive_seats', { DISCONNECT_GRACE_MS: '400' });
 });
 afterAll(async () => {
-  for (const client of clients) client.close();
   await h.close();
 });
 
-async function client(token: string): Promise<TestClient> {
-  const opened = await connectClient(h.server, token);
-  clients.push(opened);
-  return opened;
-}
+const client = (token: string) => h.client(token);
 
-const userType = async (token: string) => (await h.get('/qlive_user/get_user_state/', token)).body.user_type;
+const userType = (token: string) => h.userType(token);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function openRoom() {
