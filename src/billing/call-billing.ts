@@ -29,7 +29,6 @@ export interface MinuteCharge {
 export type MinuteOutcome = 'charged' | 'already' | 'insufficient' | 'settled';
 
 export const callReference = (callId: string) => `call:${callId}`;
-export const minuteKey = (callId: string, minute: number) => `call:${callId}:minute:${minute}`;
 
 /**
  * Serialises the money writes of one call inside the caller's transaction: each minute charge and

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { adminGrant, postMovement } from '../billing/ledger.js';
 import type { Db } from '../db/client.js';
 import { type Currency, type User, type UserRole, users } from '../db/schema/index.js';
-import { badRequest, notFound } from '../errors.js';
+import { badRequest } from '../errors.js';
 import { issueToken } from './tokens.js';
 
 export interface NewUser {
@@ -56,12 +56,6 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
     });
   }
 
-  async function get(userId: number): Promise<User> {
-    const [user] = await db.select().from(users).where(eq(users.id, userId));
-    if (!user) throw notFound(`no user ${userId}`);
-    return user;
-  }
-
   async function find(userId: number): Promise<User | null> {
     const [user] = await db.select().from(users).where(eq(users.id, userId));
     return user ?? null;
@@ -82,7 +76,7 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
     await db.update(users).set({ unitPrice }).where(eq(users.id, userId));
   }
 
-  return { create, get, find, updateDisplay, updateUnitPrice };
+  return { create, find, updateDisplay, updateUnitPrice };
 }
 
 export type UsersService = ReturnType<typeof createUsersService>;
