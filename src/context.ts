@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import type { CallContext, CallSnapshot } from '../machines/call.js';
 import type { RoomContext, RoomSnapshot } from '../machines/room.js';
 import { createLowBalanceNotices } from './billing/low-balance.js';
+import { MinuteChargeBatcher } from './billing/minute-charge-batcher.js';
 import { createCallIndex } from './calls/call-index.js';
 import { callMachineDefinition } from './calls/call-machine.definition.js';
 import { createCallRecordsRepository } from './calls/call-records.repository.js';
@@ -76,6 +77,7 @@ export async function createAppContext(options: ContextOptions) {
   const callIndex = createCallIndex(redis, prefix);
   const callRecords = createCallRecordsRepository(db);
   const lowBalance = createLowBalanceNotices();
+  const minuteCharges = new MinuteChargeBatcher(db);
 
   const callContext = async (callId: string): Promise<CallContext | null> => {
     const instance = await runtime.get('call', callId);
@@ -91,13 +93,14 @@ export async function createAppContext(options: ContextOptions) {
   const runtime: MachineRuntime<MachineKind> = createMachineRuntime<MachineKind>({
     redis,
     prefix,
-    queue: { connection: connectionFromUrl(options.redisUrl) },
+    queue: { connection: connectionFromUrl(options.redisUrl), concurrency: config.workerConcurrency },
     logger,
     definitions: {
       call: callMachineDefinition({
         db,
         callIndex,
         records: callRecords,
+        chargeMinute: (charge) => minuteCharges.charge(charge),
         send: (callId, event) => runtime.send('call', callId, event, { actor: 'system' }),
         context: callContext,
         warnLowBalance: async (context, diamondsLeft) => lowBalance.warn(context, diamondsLeft),

@@ -28,6 +28,11 @@ export interface MinuteCharge {
 
 export type MinuteOutcome = 'charged' | 'already' | 'insufficient' | 'settled';
 
+export interface MinuteResult {
+  outcome: MinuteOutcome;
+  guestDiamonds: number;
+}
+
 export const callReference = (callId: string) => `call:${callId}`;
 
 /**
@@ -40,23 +45,44 @@ export async function lockCallMoney(tx: Tx, callId: string): Promise<void> {
 }
 
 /**
- * Charges one started minute, keyed `call:<id>:minute:<n>`, so a tick that runs twice charges
+ * Charges started minutes, each keyed `call:<id>:minute:<n>`, so a tick that runs twice charges
  * once. `settled`: the call's record is already written, nothing more is charged for it. One round
- * trip: the rules live in the SQL function `charge_call_minute` (migrations/0003), which takes the
- * same per-call lock as the settlement. Answers the guest's diamonds after the charge as well.
+ * trip for the whole batch: the rules live in the SQL function `charge_call_minutes`
+ * (migrations/0004), which takes the same per-call lock as the settlement. Answers, per charge in
+ * the order given, the outcome and the guest's diamonds after it (for the low-balance warning).
  */
-export async function chargeCallMinute(
-  db: Db,
-  charge: MinuteCharge,
-): Promise<{ outcome: MinuteOutcome; guestDiamonds: number }> {
-  const [row] = await queryRows<{ outcome: MinuteOutcome; guest_diamonds: string | null }>(
+export async function chargeCallMinutes(db: Db, charges: readonly MinuteCharge[]): Promise<MinuteResult[]> {
+  if (charges.length === 0) return [];
+  const rows = await queryRows<{
+    call_id: string;
+    minute: number;
+    outcome: MinuteOutcome;
+    guest_diamonds: string | null;
+  }>(
     db,
-    sql`select outcome, guest_diamonds from charge_call_minute(
-          ${Number(charge.callId)}, ${charge.minute}, ${charge.guestId}, ${charge.anchorId},
-          ${charge.diamonds}, ${charge.points})`,
+    sql`select call_id, minute, outcome, guest_diamonds from charge_call_minutes(${JSON.stringify(
+      charges.map((charge) => ({ ...charge, callId: Number(charge.callId) })),
+    )}::jsonb)`,
   );
-  if (!row) throw new Error('charge_call_minute returned nothing');
-  return { outcome: row.outcome, guestDiamonds: Number(row.guest_diamonds ?? 0) };
+  // A minute listed twice comes back twice, charged then `already`: answered in the order listed.
+  const byMinute = new Map<string, typeof rows>();
+  for (const row of rows) {
+    const key = `${row.call_id}:${row.minute}`;
+    byMinute.set(key, [...(byMinute.get(key) ?? []), row]);
+  }
+  return charges.map((charge) => {
+    const row = byMinute.get(`${charge.callId}:${charge.minute}`)?.shift();
+    if (!row)
+      throw new Error(
+        `charge_call_minutes returned nothing for call ${charge.callId} minute ${charge.minute}`,
+      );
+    return { outcome: row.outcome, guestDiamonds: Number(row.guest_diamonds ?? 0) };
+  });
+}
+
+export async function chargeCallMinute(db: Db, charge: MinuteCharge): Promise<MinuteResult> {
+  const [result] = await chargeCallMinutes(db, [charge]);
+  return result!;
 }
 
 export interface CallCharges {

@@ -1,5 +1,5 @@
 import { type CallContext, type CallSnapshot, callMachine } from '../../machines/call.js';
-import { chargeCallMinute } from '../billing/call-billing.js';
+import type { MinuteCharge, MinuteResult } from '../billing/call-billing.js';
 import type { Db } from '../db/client.js';
 import type { RuntimeEvent } from '../runtime/index.js';
 import { defineMachine } from '../runtime/index.js';
@@ -12,6 +12,8 @@ export interface CallEffectsDeps {
   db: Db;
   callIndex: CallIndex;
   records: CallRecordsRepository;
+  /** Charges one minute; the server batches the minutes that come due together (minute-charge-batcher.ts). */
+  chargeMinute(charge: MinuteCharge): Promise<MinuteResult>;
   /** Bound after the runtime exists: effects feed their outcome back to the machine as events. */
   send(callId: string, event: RuntimeEvent): Promise<unknown>;
   context(callId: string): Promise<CallContext | null>;
@@ -34,7 +36,7 @@ export function callMachineDefinition(deps: CallEffectsDeps) {
       chargeMinute: async ({ id, params, snapshot }) => {
         const context = (snapshot as CallSnapshot | null)?.context ?? (await deps.context(id));
         if (!context) return;
-        const { outcome, guestDiamonds } = await chargeCallMinute(deps.db, {
+        const { outcome, guestDiamonds } = await deps.chargeMinute({
           callId: id,
           minute: params.minute,
           guestId: context.guestId,

@@ -1,5 +1,5 @@
 import type { CallContext } from '../../machines/call.js';
-import { chargeCallMinute, chargedMinutesOf } from '../billing/call-billing.js';
+import { chargeCallMinutes, chargedMinutesOf } from '../billing/call-billing.js';
 import type { Db } from '../db/client.js';
 import type { CallRecord } from '../db/schema/index.js';
 import type { CallRecordsRepository } from './call-records.repository.js';
@@ -26,19 +26,21 @@ export async function settleCall(
 ): Promise<CallRecord> {
   const { callId } = context;
   const charged = new Set(await chargedMinutesOf(deps.db, callId));
-  for (let minute = 1; minute <= context.minutesStarted; minute++) {
-    if (charged.has(minute)) continue;
-    const { outcome } = await chargeCallMinute(deps.db, {
+  const missing = Array.from({ length: context.minutesStarted }, (_, index) => index + 1).filter(
+    (minute) => !charged.has(minute),
+  );
+  // A minute the guest cannot pay is not charged; the record counts only what the ledger holds.
+  await chargeCallMinutes(
+    deps.db,
+    missing.map((minute) => ({
       callId,
       minute,
       guestId: context.guestId,
       anchorId: context.anchorId,
       diamonds: context.unitPriceDiamonds,
       points: context.unitPricePoints,
-    });
-    // The guest cannot pay it (nor any later one), or another process settled first.
-    if (outcome === 'insufficient' || outcome === 'settled') break;
-  }
+    })),
+  );
   return deps.records.insertFromLedger({
     id: Number(callId),
     guestId: context.guestId,

@@ -13,6 +13,7 @@ export interface AppConfig {
   adminToken: string | undefined;
   ringTimeoutMs: number;
   billingIntervalMs: number;
+  workerConcurrency: number;
   disconnectGraceMs: number;
   diamondsPerPoint: number;
   unitPrice: { min: number; max: number; default: number };
@@ -70,6 +71,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminToken: raw.ADMIN_TOKEN,
     ringTimeoutMs: raw.RING_TIMEOUT_MS,
     billingIntervalMs: raw.BILLING_INTERVAL_MS,
+    workerConcurrency: raw.WORKER_CONCURRENCY,
     disconnectGraceMs: raw.DISCONNECT_GRACE_MS,
     diamondsPerPoint: raw.DIAMONDS_PER_POINT,
     unitPrice: { min: raw.UNIT_PRICE_MIN, max: raw.UNIT_PRICE_MAX, default: raw.DEFAULT_UNIT_PRICE },

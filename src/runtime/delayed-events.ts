@@ -96,7 +96,7 @@ export class DelayedEvents {
         // Workers block on Redis: BullMQ requires maxRetriesPerRequest: null on their connections.
         connection: { ...this.options.connection, maxRetriesPerRequest: null },
         prefix: this.options.prefix,
-        concurrency: this.options.concurrency ?? 16,
+        concurrency: this.options.concurrency ?? 64,
       },
     );
     this.worker.on('error', (err) => logger.error({ err }, 'machine-events worker error'));

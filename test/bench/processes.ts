@@ -13,9 +13,10 @@ export async function startChild(
   entry: string,
   env: Record<string, string>,
   readyPath = '/healthz',
+  nodeArgs: string[] = [],
 ): Promise<Child> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',

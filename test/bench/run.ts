@@ -21,6 +21,11 @@ import { measureTransitions } from './transitions.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const quick = process.env.BENCH_QUICK === '1';
+/** `BENCH_ONLY=live,setup` runs only those sections (ceilings, transitions, polling, setup, sockets, live). */
+const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
+const wants = (section: string) => !only || only.includes(section);
+/** Extra node flags for the server under test, e.g. `--cpu-prof --cpu-prof-dir=test/output/prof`. */
+const serverNodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 const seconds = (n: number) => (quick ? Math.max(1, n / 3) : n) * 1000;
 const results: Record<string, unknown> = {};
 const rows: [string, string, string][] = [];
@@ -44,6 +49,16 @@ async function main() {
     RATE_LIMIT_PER_MINUTE: '1000000',
     ...extra,
   });
+  const startServer = async (extra: Record<string, string> = {}) => {
+    const child = await startChild(
+      path.join(root, 'src/server.ts'),
+      serverEnv(extra),
+      '/healthz',
+      serverNodeArgs,
+    );
+    children.push(child);
+    return child;
+  };
   try {
     console.log(
       `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`,
@@ -55,208 +70,37 @@ async function main() {
       node: process.version,
     };
 
-    // 5. Ceilings.
-    const ceiling = await startChild(path.join(root, 'test/bench/ceiling-server.ts'), serverEnv({}), '/json');
-    children.push(ceiling);
-    const bare = {
-      json: await runHttpLoad({
-        url: `${ceiling.url}/json`,
-        method: 'GET',
-        connections: 100,
-        durationMs: seconds(5),
-      }),
-      redis: await runHttpLoad({
-        url: `${ceiling.url}/redis`,
-        method: 'POST',
-        body: () => ({}),
-        connections: 100,
-        durationMs: seconds(5),
-      }),
-      postgres: await runHttpLoad({
-        url: `${ceiling.url}/postgres`,
-        method: 'POST',
-        body: () => ({}),
-        connections: 100,
-        durationMs: seconds(5),
-      }),
-    };
-    const bareSockets = await idleSocketCost(
-      ceiling,
-      Array.from({ length: 2000 }, (_, i) => ({ userId: i, token: 'bare' })),
-    );
-    await ceiling.stop();
-    results.ceilings = { ...bare, idleSocketsPerThousandBytes: bareSockets };
-    report(
-      'ceiling: bare Fastify JSON route',
-      `${fmt(bare.json.rps, 0)} req/s`,
-      `p99 ${fmt(bare.json.p99Ms)} ms`,
-    );
-    report(
-      'ceiling: bare Redis GET+SET route',
-      `${fmt(bare.redis.rps, 0)} req/s`,
-      `p99 ${fmt(bare.redis.p99Ms)} ms`,
-    );
-    report(
-      'ceiling: bare Postgres UPDATE+INSERT tx',
-      `${fmt(bare.postgres.rps, 0)} req/s`,
-      `p99 ${fmt(bare.postgres.p99Ms)} ms`,
-    );
-    report(
-      'ceiling: bare Socket.IO, RSS per 1,000 idle sockets',
-      `${fmt(bareSockets / 2 ** 20)} MB`,
-      '2000 sockets',
-    );
+    let bareRedisRps = Number.NaN;
+    if (wants('ceilings')) bareRedisRps = await measureCeilings(serverEnv({}), children);
+    if (wants('transitions')) await measureRuntime(prefix);
 
-    // Machine events through the full runtime, in this process.
-    const transitions = await measureTransitions({
-      redisUrl: TEST_REDIS_URL,
-      prefix: `${prefix}tr:`,
-      rooms: 200,
-      durationMs: seconds(5),
-    });
-    results.transitions = transitions;
-    report(
-      'runtime: machine transitions per process',
-      `${fmt(transitions.perSecond, 0)} /s`,
-      'target ≥ 5,000',
-    );
-
-    const server = await startChild(
-      path.join(root, 'src/server.ts'),
-      serverEnv({ BILLING_INTERVAL_MS: '60000' }),
-    );
-    children.push(server);
-    const base = process.env.BENCH_URL ?? server.url;
-
-    // 3. Polling fallback.
-    const [guest] = await createUsers(base, adminToken, 1, { role: 'guest', diamond: 1000 });
-    const [anchor] = await createUsers(base, adminToken, 1, { role: 'anchor' });
-    await post(base, '/app/live/callApplyMan', { token: anchor!.token, targetUserId: guest!.userId });
-    const polling = await runHttpLoad({
-      url: `${base}/app/live/getMatchInfo`,
-      method: 'POST',
-      body: () => ({ token: anchor!.token, targetUserId: guest!.userId }),
-      connections: 100,
-      durationMs: seconds(5),
-    });
-    results.getMatchInfo = polling;
-    report(
-      'getMatchInfo, 100 connections',
-      `${fmt(polling.rps, 0)} req/s`,
-      `p99 ${fmt(polling.p99Ms)} ms, ${fmt((polling.rps / bare.redis.rps) * 100, 0)}% of bare Redis (target ≥ 60%)`,
-    );
-    await post(base, '/app/live/hangUpMan', { token: anchor!.token, targetUserId: guest!.userId });
-
-    // 1. Call setup at fixed rates.
+    // Users for the call scenarios, created once on a server that is then stopped.
     const pairCount = quick ? 100 : 300;
-    const guests = await createUsers(base, adminToken, pairCount, { role: 'guest', diamond: 1_000_000 });
-    const anchors = await createUsers(base, adminToken, pairCount, { role: 'anchor', unitPrice: 10 });
-    const pairs = guests.map((g, i) => ({ guest: g, anchor: anchors[i]! }));
-    const setups: Record<string, unknown> = {};
-    let sustained = 0;
-    for (const rate of quick ? [50] : [50, 100, 200]) {
-      const outcome = await callSetup({ baseUrl: base, pairs, rate, durationMs: seconds(5) });
-      setups[rate] = outcome;
-      if (outcome.failed === 0 && outcome.setup.p99Ms < 100) sustained = rate;
-      report(
-        `call setup at ${rate}/s`,
-        `push p99 ${fmt(outcome.toCalleePush.p99Ms)} ms`,
-        `p50 ${fmt(outcome.toCalleePush.p50Ms)}; setup p50/p99 ${fmt(outcome.setup.p50Ms)}/${fmt(outcome.setup.p99Ms)} ms; ${outcome.completed}/${outcome.offered} ok`,
-      );
+    let pairs: { guest: BenchUser; anchor: BenchUser }[] = [];
+    const needsServer = ['polling', 'setup', 'sockets', 'live'].some(wants);
+    if (needsServer) {
+      const server = await startServer({ BILLING_INTERVAL_MS: '60000' });
+      const base = process.env.BENCH_URL ?? server.url;
+      const guests = await createUsers(base, adminToken, pairCount, { role: 'guest', diamond: 1_000_000 });
+      const anchors = await createUsers(base, adminToken, pairCount, { role: 'anchor', unitPrice: 10 });
+      pairs = guests.map((g, i) => ({ guest: g, anchor: anchors[i]! }));
+      if (wants('polling')) await measurePolling(base, adminToken, bareRedisRps);
+      if (wants('setup')) await measureCallSetup(base, pairs);
+      await server.stop();
     }
-    results.callSetup = { byRate: setups, highestRateWithSetupP99Under100ms: sustained };
-    report(
-      'call setup: highest rate with p99 < 100 ms',
-      `${sustained}/s`,
-      'target: push p99 < 20 ms at 200/s',
-    );
 
-    await server.stop();
-
-    // 4. Idle authenticated sockets, on a fresh process so earlier scenarios' garbage does not blur it.
-    const fresh = await startChild(path.join(root, 'src/server.ts'), serverEnv({}));
-    children.push(fresh);
-    const socketUsers = [...guests, ...anchors];
-    const more = await createUsers(fresh.url, adminToken, Math.max(0, 2000 - socketUsers.length), {
-      role: 'guest',
-    });
-    const everyone = [...socketUsers, ...more].slice(0, 2000);
-    const perThousand = await idleSocketCost(fresh, everyone);
-    results.idleSockets = { sockets: everyone.length, perThousandBytes: perThousand };
-    report(
-      'RSS per 1,000 idle authenticated sockets',
-      `${fmt(perThousand / 2 ** 20)} MB`,
-      `${everyone.length} sockets, median of 5 samples; target ≤ 18 MB`,
-    );
-
-    const fanout = await roomFanout({
-      baseUrl: fresh.url,
-      adminToken,
-      audience: everyone.slice(0, 1000),
-      gifts: quick ? 3 : 10,
-    });
-    results.roomFanout = fanout;
-    report(
-      `push fan-out to a room of ${fanout.sockets} audience sockets`,
-      `p99 ${fmt(fanout.medianP99Ms)} ms`,
-      `median of ${quick ? 3 : 10} gifts' p99; all deliveries p50 ${fmt(fanout.deliveries.p50Ms)} / max ${fmt(fanout.deliveries.maxMs)} ms; ${fanout.missed} missed`,
-    );
-    await fresh.stop();
-
-    // 2. Concurrent live calls: N' real calls with the interval set so ticks/s equal N calls at 60 s ticks.
-    const liveCalls = quick ? 100 : 300;
-    const liveResults: Record<string, unknown> = {};
-    let largestN = 0;
-    for (const emulated of quick ? [10_000] : [10_000, 25_000, 50_000]) {
-      const interval = Math.round((60_000 * liveCalls) / emulated);
-      const billed = await startChild(
-        path.join(root, 'src/server.ts'),
-        serverEnv({ BILLING_INTERVAL_MS: String(interval) }),
-      );
-      children.push(billed);
-      const live = pairs.slice(0, liveCalls);
-      for (let i = 0; i < live.length; i += 25) {
-        await Promise.all(
-          live.slice(i, i + 25).map(async ({ guest: g, anchor: a }) => {
-            await post(billed.url, '/app/live/callApplyGirl', { token: g.token, targetUserId: a.userId });
-            await post(billed.url, '/app/live/startCall', { token: a.token, targetUserId: g.userId });
-          }),
-        );
-      }
-      const windowStart = new Date();
-      const cpuBefore = await usageOf(billed.child.pid!);
-      await new Promise((resolve) => setTimeout(resolve, seconds(10)));
-      const cpuAfter = await usageOf(billed.child.pid!);
-      const windowEnd = new Date();
-      await Promise.all(
-        live.map(({ guest: g, anchor: a }) =>
-          post(billed.url, '/app/live/hangUpGirl', { token: g.token, targetUserId: a.userId }),
-        ),
-      );
-      const lateness = await tickLateness(database.url, interval, windowStart, windowEnd);
-      await billed.stop();
-      const outcome = {
-        liveCalls,
-        intervalMs: interval,
-        ticksPerSecond: (liveCalls / interval) * 1000,
-        ledgerWritesPerSecond: lateness.count / ((windowEnd.getTime() - windowStart.getTime()) / 1000),
-        lateness,
-        serverCpuPercent:
-          ((cpuAfter.cpuSeconds - cpuBefore.cpuSeconds) /
-            ((windowEnd.getTime() - windowStart.getTime()) / 1000)) *
-          100,
-        serverRssMB: cpuAfter.rssBytes / 2 ** 20,
-      };
-      liveResults[emulated] = outcome;
-      if (lateness.p99Ms < 1000) largestN = emulated;
-      report(
-        `live calls ≙ ${emulated.toLocaleString('en')} at 60 s ticks`,
-        `lateness p99 ${fmt(lateness.p99Ms, 0)} ms`,
-        `${fmt(outcome.ticksPerSecond, 0)} ticks/s, p50 ${fmt(lateness.p50Ms, 0)}, max ${fmt(lateness.maxMs, 0)} ms, ${fmt(outcome.ledgerWritesPerSecond, 0)} charges/s, CPU ${fmt(outcome.serverCpuPercent, 0)}%, RSS ${fmt(outcome.serverRssMB, 0)} MB`,
-      );
+    if (wants('sockets')) {
+      // On a fresh process so earlier scenarios' garbage does not blur the memory figure.
+      const fresh = await startServer();
+      const known = pairs.flatMap((pair) => [pair.guest, pair.anchor]);
+      const more = await createUsers(fresh.url, adminToken, Math.max(0, 2000 - known.length), {
+        role: 'guest',
+      });
+      await measureSockets(fresh, adminToken, [...known, ...more].slice(0, 2000));
+      await fresh.stop();
     }
-    results.liveCalls = { byEmulatedN: liveResults, largestNWithP99Under1s: largestN };
-    report('largest N with tick lateness p99 < 1 s', largestN.toLocaleString('en'), 'target ≥ 50,000');
+
+    if (wants('live')) await measureLiveCalls(database.url, pairs, startServer);
   } finally {
     for (const child of children) await child.stop();
     await database.drop();
@@ -266,9 +110,200 @@ async function main() {
   await mkdir(outputDir, { recursive: true });
   await writeFile(
     path.join(outputDir, 'bench.json'),
-    `${JSON.stringify({ at: new Date().toISOString(), results, rows }, null, 2)}\n`,
+    `${JSON.stringify({ at: new Date().toISOString(), only: only ?? 'all', results, rows }, null, 2)}\n`,
   );
   console.log(`\nwritten: test/output/bench.json`);
+}
+
+/** 5. What the machine can do at all: bare Fastify, Redis and Postgres routes and a bare Socket.IO server. */
+async function measureCeilings(env: Record<string, string>, children: Child[]): Promise<number> {
+  const ceiling = await startChild(path.join(root, 'test/bench/ceiling-server.ts'), env, '/json');
+  children.push(ceiling);
+  const bare = {
+    json: await runHttpLoad({
+      url: `${ceiling.url}/json`,
+      method: 'GET',
+      connections: 100,
+      durationMs: seconds(5),
+    }),
+    redis: await runHttpLoad({
+      url: `${ceiling.url}/redis`,
+      method: 'POST',
+      body: () => ({}),
+      connections: 100,
+      durationMs: seconds(5),
+    }),
+    postgres: await runHttpLoad({
+      url: `${ceiling.url}/postgres`,
+      method: 'POST',
+      body: () => ({}),
+      connections: 100,
+      durationMs: seconds(5),
+    }),
+  };
+  const bareSockets = await idleSocketCost(
+    ceiling,
+    Array.from({ length: 2000 }, (_, i) => ({ userId: i, token: 'bare' })),
+  );
+  await ceiling.stop();
+  results.ceilings = { ...bare, idleSocketsPerThousandBytes: bareSockets };
+  report(
+    'ceiling: bare Fastify JSON route',
+    `${fmt(bare.json.rps, 0)} req/s`,
+    `p99 ${fmt(bare.json.p99Ms)} ms`,
+  );
+  report(
+    'ceiling: bare Redis GET+SET route',
+    `${fmt(bare.redis.rps, 0)} req/s`,
+    `p99 ${fmt(bare.redis.p99Ms)} ms`,
+  );
+  report(
+    'ceiling: bare Postgres UPDATE+INSERT tx',
+    `${fmt(bare.postgres.rps, 0)} req/s`,
+    `p99 ${fmt(bare.postgres.p99Ms)} ms`,
+  );
+  report(
+    'ceiling: bare Socket.IO, RSS per 1,000 idle sockets',
+    `${fmt(bareSockets / 2 ** 20)} MB`,
+    '2000 sockets',
+  );
+  return bare.redis.rps;
+}
+
+/** Machine events through the full runtime, in this process. */
+async function measureRuntime(prefix: string): Promise<void> {
+  const transitions = await measureTransitions({
+    redisUrl: TEST_REDIS_URL,
+    prefix: `${prefix}tr:`,
+    rooms: 200,
+    durationMs: seconds(5),
+  });
+  results.transitions = transitions;
+  report('runtime: machine transitions per process', `${fmt(transitions.perSecond, 0)} /s`, 'target ≥ 5,000');
+}
+
+/** 3. The polling fallback: getMatchInfo with 100 connections. */
+async function measurePolling(base: string, adminToken: string, bareRedisRps: number): Promise<void> {
+  const [guest] = await createUsers(base, adminToken, 1, { role: 'guest', diamond: 1000 });
+  const [anchor] = await createUsers(base, adminToken, 1, { role: 'anchor' });
+  await post(base, '/app/live/callApplyMan', { token: anchor!.token, targetUserId: guest!.userId });
+  const polling = await runHttpLoad({
+    url: `${base}/app/live/getMatchInfo`,
+    method: 'POST',
+    body: () => ({ token: anchor!.token, targetUserId: guest!.userId }),
+    connections: 100,
+    durationMs: seconds(5),
+  });
+  results.getMatchInfo = polling;
+  const ratio = Number.isFinite(bareRedisRps)
+    ? `${fmt((polling.rps / bareRedisRps) * 100, 0)}% of bare Redis (target ≥ 60%)`
+    : 'ceilings not measured in this run';
+  report(
+    'getMatchInfo, 100 connections',
+    `${fmt(polling.rps, 0)} req/s`,
+    `p99 ${fmt(polling.p99Ms)} ms, ${ratio}`,
+  );
+  await post(base, '/app/live/hangUpMan', { token: anchor!.token, targetUserId: guest!.userId });
+}
+
+/** 1. Call setup at fixed rates of new calls per second. */
+async function measureCallSetup(
+  base: string,
+  pairs: { guest: BenchUser; anchor: BenchUser }[],
+): Promise<void> {
+  const setups: Record<string, unknown> = {};
+  let sustained = 0;
+  for (const rate of quick ? [50] : [50, 100, 200]) {
+    const outcome = await callSetup({ baseUrl: base, pairs, rate, durationMs: seconds(5) });
+    setups[rate] = outcome;
+    if (outcome.failed === 0 && outcome.setup.p99Ms < 100) sustained = rate;
+    report(
+      `call setup at ${rate}/s`,
+      `push p99 ${fmt(outcome.toCalleePush.p99Ms)} ms`,
+      `p50 ${fmt(outcome.toCalleePush.p50Ms)}; setup p50/p99 ${fmt(outcome.setup.p50Ms)}/${fmt(outcome.setup.p99Ms)} ms; ${outcome.completed}/${outcome.offered} ok`,
+    );
+  }
+  results.callSetup = { byRate: setups, highestRateWithSetupP99Under100ms: sustained };
+  report('call setup: highest rate with p99 < 100 ms', `${sustained}/s`, 'target: push p99 < 20 ms at 200/s');
+}
+
+/** 4. Idle authenticated sockets, then fan-out to a room of 1,000 of them. */
+async function measureSockets(server: Child, adminToken: string, users: BenchUser[]): Promise<void> {
+  const perThousand = await idleSocketCost(server, users);
+  results.idleSockets = { sockets: users.length, perThousandBytes: perThousand };
+  report(
+    'RSS per 1,000 idle authenticated sockets',
+    `${fmt(perThousand / 2 ** 20)} MB`,
+    `${users.length} sockets, median of 5 samples; target ≤ 18 MB`,
+  );
+  const fanout = await roomFanout({
+    baseUrl: server.url,
+    adminToken,
+    audience: users.slice(0, 1000),
+    gifts: quick ? 3 : 10,
+  });
+  results.roomFanout = fanout;
+  report(
+    `push fan-out to a room of ${fanout.sockets} audience sockets`,
+    `p99 ${fmt(fanout.medianP99Ms)} ms`,
+    `median of ${quick ? 3 : 10} gifts' p99; all deliveries p50 ${fmt(fanout.deliveries.p50Ms)} / max ${fmt(fanout.deliveries.maxMs)} ms; ${fanout.missed} missed`,
+  );
+}
+
+/** 2. Concurrent live calls: N' real calls with the interval set so ticks/s equal N calls at 60 s ticks. */
+async function measureLiveCalls(
+  databaseUrl: string,
+  pairs: { guest: BenchUser; anchor: BenchUser }[],
+  startServer: (extra: Record<string, string>) => Promise<Child>,
+): Promise<void> {
+  const liveCalls = pairs.length;
+  const liveResults: Record<string, unknown> = {};
+  let largestN = 0;
+  const levels =
+    process.env.BENCH_LIVE_N?.split(',').map(Number) ?? (quick ? [10_000] : [10_000, 25_000, 50_000]);
+  for (const emulated of levels) {
+    const interval = Math.round((60_000 * liveCalls) / emulated);
+    const billed = await startServer({ BILLING_INTERVAL_MS: String(interval) });
+    for (let i = 0; i < pairs.length; i += 25) {
+      await Promise.all(
+        pairs.slice(i, i + 25).map(async ({ guest: g, anchor: a }) => {
+          await post(billed.url, '/app/live/callApplyGirl', { token: g.token, targetUserId: a.userId });
+          await post(billed.url, '/app/live/startCall', { token: a.token, targetUserId: g.userId });
+        }),
+      );
+    }
+    const windowStart = new Date();
+    const cpuBefore = await usageOf(billed.child.pid!);
+    await new Promise((resolve) => setTimeout(resolve, seconds(10)));
+    const cpuAfter = await usageOf(billed.child.pid!);
+    const windowEnd = new Date();
+    await Promise.all(
+      pairs.map(({ guest: g, anchor: a }) =>
+        post(billed.url, '/app/live/hangUpGirl', { token: g.token, targetUserId: a.userId }),
+      ),
+    );
+    const lateness = await tickLateness(databaseUrl, interval, windowStart, windowEnd);
+    await billed.stop();
+    const windowSeconds = (windowEnd.getTime() - windowStart.getTime()) / 1000;
+    const outcome = {
+      liveCalls,
+      intervalMs: interval,
+      ticksPerSecond: (liveCalls / interval) * 1000,
+      ledgerWritesPerSecond: lateness.count / windowSeconds,
+      lateness,
+      serverCpuPercent: ((cpuAfter.cpuSeconds - cpuBefore.cpuSeconds) / windowSeconds) * 100,
+      serverRssMB: cpuAfter.rssBytes / 2 ** 20,
+    };
+    liveResults[emulated] = outcome;
+    if (lateness.p99Ms < 1000) largestN = emulated;
+    report(
+      `live calls ≙ ${emulated.toLocaleString('en')} at 60 s ticks`,
+      `lateness p99 ${fmt(lateness.p99Ms, 0)} ms`,
+      `${fmt(outcome.ticksPerSecond, 0)} ticks/s, p50 ${fmt(lateness.p50Ms, 0)}, max ${fmt(lateness.maxMs, 0)} ms, ${fmt(outcome.ledgerWritesPerSecond, 0)} charges/s, CPU ${fmt(outcome.serverCpuPercent, 0)}%, RSS ${fmt(outcome.serverRssMB, 0)} MB`,
+    );
+  }
+  results.liveCalls = { byEmulatedN: liveResults, largestNWithP99Under1s: largestN };
+  report('largest N with tick lateness p99 < 1 s', largestN.toLocaleString('en'), 'target ≥ 50,000');
 }
 
 /**

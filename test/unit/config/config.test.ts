@@ -12,6 +12,7 @@ describe('configuration', () => {
       redisUrl: 'redis://127.0.0.1:6379',
       ringTimeoutMs: 30_000,
       billingIntervalMs: 60_000,
+      workerConcurrency: 128,
       disconnectGraceMs: 30_000,
       adminToken: undefined,
     });
