@@ -70,7 +70,7 @@ export class MinuteChargeBatcher {
         this.db,
         batch.map((waiting) => waiting.charge),
       );
-      batch.forEach((waiting, index) => waiting.resolve(results[index]!));
+      for (const [index, waiting] of batch.entries()) waiting.resolve(results[index]!);
     } catch (error) {
       if (batch.length === 1) {
         batch[0]!.reject(error);
