@@ -1,6 +1,9 @@
 import type { Redis } from 'ioredis';
+import { LuaScript } from '../redis/lua-script.js';
 
-const CLAIM_BOTH = `
+const claimBoth = new LuaScript(
+  'claimBoth',
+  `
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('GET', KEYS[1]) end
 if redis.call('EXISTS', KEYS[2]) == 1 then return redis.call('GET', KEYS[2]) end
 redis.call('SET', KEYS[1], ARGV[1])
@@ -8,15 +11,21 @@ redis.call('SET', KEYS[2], ARGV[1])
 redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2])
 redis.call('SET', KEYS[4], '1', 'PX', ARGV[3])
 return false
-`;
+`,
+  4,
+);
 
-const RELEASE_IF_OWNED = `
+const releaseIfOwned = new LuaScript(
+  'releaseIfOwned',
+  `
 local released = 0
 for _, key in ipairs(KEYS) do
   if redis.call('GET', key) == ARGV[1] then redis.call('DEL', key); released = released + 1 end
 end
 return released
-`;
+`,
+  2,
+);
 
 /**
  * Which call each user is in (the "busy" marker, claimed for both parties in one atomic step, so a
@@ -38,23 +47,17 @@ export function createCallIndex(
   return {
     /** Claims both parties for callId; answers the call id that already holds one of them, or null. */
     async claim(callId: string, guestId: number, anchorId: number): Promise<string | null> {
-      const holder = await redis.eval(
-        CLAIM_BOTH,
-        4,
-        userKey(guestId),
-        userKey(anchorId),
-        pairKey(anchorId, guestId),
-        creatingKey(callId),
-        callId,
-        String(pairTtlMs),
-        String(creationWindowMs),
+      const holder = await claimBoth.run(
+        redis,
+        [userKey(guestId), userKey(anchorId), pairKey(anchorId, guestId), creatingKey(callId)],
+        [callId, pairTtlMs, creationWindowMs],
       );
       return typeof holder === 'string' ? holder : null;
     },
 
     /** Frees the parties, but only from this call (a newer call that claimed them stays). */
     async release(callId: string, guestId: number, anchorId: number): Promise<void> {
-      await redis.eval(RELEASE_IF_OWNED, 2, userKey(guestId), userKey(anchorId), callId);
+      await releaseIfOwned.run(redis, [userKey(guestId), userKey(anchorId)], [callId]);
     },
 
     /** True while the claim of callId is young enough that its machine may still be on its way. */

@@ -69,13 +69,13 @@ export function createCallsService(deps: CallsServiceDeps) {
     const targetRole = initiator === 'guest' ? 'anchor' : 'guest';
     if (caller.id === targetUserId) throw badRequest('cannot call yourself', 'targetUserId');
     assertNotBanned(caller, 'you are');
-    const target = await deps.users.find(targetUserId);
+    // Independent round trips, taken together; an unused call id is only a gap in the sequence.
+    const [target, callId] = await Promise.all([deps.users.find(targetUserId), deps.records.nextCallId()]);
     if (!target || target.role !== targetRole)
       throw notFound(`no ${targetRole} ${targetUserId}`, 'targetUserId');
     assertNotBanned(target, `the ${targetRole}`);
     const [guest, anchor] = initiator === 'guest' ? [caller, target] : [target, caller];
 
-    const callId = await deps.records.nextCallId();
     await claimParties(callId, guest.id, anchor.id);
     const input: CallInput = {
       callId,

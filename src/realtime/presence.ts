@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 
 export interface PresenceOptions {
   redis: Redis;
@@ -10,6 +11,8 @@ export interface PresenceOptions {
   processStaleMs?: number;
   /** REST activity within this window counts as online (polling-only clients). */
   activityWindowMs?: number;
+  /** A user's REST activity is written at most this often per process (default 5 s). */
+  touchEveryMs?: number;
 }
 
 /**
@@ -26,6 +29,12 @@ export function createPresence(options: PresenceOptions) {
   const socketsKey = (process: string) => `${prefix}presence:sockets:${process}`;
   const seenKey = `${prefix}presence:seen`;
   let timer: NodeJS.Timeout | undefined;
+  // Online means "active within the last minute": writing every request of a polling client would
+  // be one Redis write per request for a figure that only needs to be seconds fresh.
+  const recentlyTouched = new LRUCache<number, true>({
+    max: 100_000,
+    ttl: Math.max(1, options.touchEveryMs ?? 5_000),
+  });
 
   async function liveProcesses(): Promise<string[]> {
     return redis.zrangebyscore(processesKey, Date.now() - processStaleMs, '+inf');
@@ -79,7 +88,12 @@ export function createPresence(options: PresenceOptions) {
 
     /** REST activity: what keeps a polling-only client online. */
     async touch(userId: number): Promise<void> {
-      await redis.zadd(seenKey, Date.now(), String(userId));
+      if (recentlyTouched.has(userId)) return;
+      recentlyTouched.set(userId, true);
+      await redis.zadd(seenKey, Date.now(), String(userId)).catch((error: unknown) => {
+        recentlyTouched.delete(userId);
+        throw error;
+      });
     },
 
     async isOnline(userId: number): Promise<boolean> {

@@ -1,4 +1,11 @@
 import type { Redis } from 'ioredis';
+import { LuaScript } from '../redis/lua-script.js';
+
+const deleteIfEquals = new LuaScript(
+  'deleteIfEquals',
+  "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+  1,
+);
 
 /**
  * Which live room each user is in (matchmaker or member), so a login, a ban or a socket event can
@@ -15,12 +22,7 @@ export function createRoomIndex(redis: Redis, prefix: string) {
     },
     /** Forgets the user's room, but only if it is still this one. */
     async leave(userId: number, roomId: string): Promise<void> {
-      await redis.eval(
-        "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
-        1,
-        userKey(userId),
-        roomId,
-      );
+      await deleteIfEquals.run(redis, [userKey(userId)], [roomId]);
     },
   };
 }

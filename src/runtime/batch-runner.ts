@@ -1,7 +1,8 @@
 /**
- * Runs one outbox batch after its transition was saved: the effects in order, then `onTransition`,
- * then, for a final state, `onFinal` and the expiry; only then is the batch deleted. A batch that
- * throws part-way stays in the outbox and `recoverPending` runs it again from the start.
+ * Runs one outbox batch after its transition was saved: the effects in order (consecutive timers
+ * together), then `onTransition`, then, for a final state, `onFinal` and the expiry; only then is
+ * the batch deleted. A batch that throws part-way stays in the outbox and `recoverPending`
+ * runs it again from the start.
  *
  * Why re-running is safe: every effect is idempotent. Delayed jobs have deterministic ids (BullMQ
  * ignores a second add of a live id, and a fired timer is disarmed so a re-added job is not
@@ -100,40 +101,49 @@ export class BatchRunner<K extends string> {
   ): Promise<void> {
     const { delayed, logger } = this.deps;
     const handlers = this.deps.definitions[kind].effects;
+    // Consecutive timers are independent of each other (different job ids), so they go out together.
+    let timers: Promise<unknown>[] = [];
     for (const [index, effect] of batch.effects.entries()) {
       if (effect.type === 'schedule') {
-        await delayed.schedule(
-          effect.jobId,
-          { kind, id, sendId: effect.sendId, event: effect.event },
-          effect.dueAt,
+        timers.push(
+          delayed.schedule(
+            effect.jobId,
+            { kind, id, sendId: effect.sendId, event: effect.event },
+            effect.dueAt,
+          ),
         );
-      } else if (effect.type === 'unschedule') {
-        await delayed.unschedule(effect.jobId);
-      } else {
-        const handler = handlers[effect.name];
-        if (!handler) {
-          this.warnOnce(
-            `${kind}:${effect.name}`,
-            { kind, action: effect.name },
-            'machine action has no effect handler',
-          );
-          continue;
-        }
-        const ctx: EffectContext = {
-          kind,
-          id,
-          type: effect.name,
-          params: effect.params,
-          event: batch.event,
-          version: batch.version,
-          idempotencyKey: `${kind}:${id}:v${batch.version}:${index}`,
-          recovered,
-          snapshot: current?.snapshot ?? null,
-          logger,
-        };
-        await handler(ctx);
+        continue;
       }
+      if (effect.type === 'unschedule') {
+        timers.push(delayed.unschedule(effect.jobId));
+        continue;
+      }
+      await Promise.all(timers);
+      timers = [];
+      const handler = handlers[effect.name];
+      if (!handler) {
+        this.warnOnce(
+          `${kind}:${effect.name}`,
+          { kind, action: effect.name },
+          'machine action has no effect handler',
+        );
+        continue;
+      }
+      const ctx: EffectContext = {
+        kind,
+        id,
+        type: effect.name,
+        params: effect.params,
+        event: batch.event,
+        version: batch.version,
+        idempotencyKey: `${kind}:${id}:v${batch.version}:${index}`,
+        recovered,
+        snapshot: current?.snapshot ?? null,
+        logger,
+      };
+      await handler(ctx);
     }
+    await Promise.all(timers);
   }
 
   private async notify(args: {

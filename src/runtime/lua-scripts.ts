@@ -5,31 +5,7 @@
  * keys.ts for the layout; under Redis Cluster the index writes would have to move out of these
  * scripts).
  */
-import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
-
-export class LuaScript {
-  private readonly sha: string;
-
-  constructor(
-    readonly name: string,
-    private readonly source: string,
-    private readonly numberOfKeys: number,
-  ) {
-    this.sha = createHash('sha1').update(source).digest('hex');
-  }
-
-  async run(redis: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    if (keys.length !== this.numberOfKeys)
-      throw new Error(`${this.name}: expected ${this.numberOfKeys} keys`);
-    try {
-      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
-    } catch (err) {
-      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return redis.eval(this.source, keys.length, ...keys, ...args);
-    }
-  }
-}
+import { LuaScript } from '../redis/lua-script.js';
 
 /**
  * Compare-and-set save of one transition.

@@ -85,7 +85,7 @@ async function main() {
       const anchors = await createUsers(base, adminToken, pairCount, { role: 'anchor', unitPrice: 10 });
       pairs = guests.map((g, i) => ({ guest: g, anchor: anchors[i]! }));
       if (wants('polling')) await measurePolling(base, adminToken, bareRedisRps);
-      if (wants('setup')) await measureCallSetup(base, pairs);
+      if (wants('setup')) await measureCallSetup(server, base, pairs);
       await server.stop();
     }
 
@@ -208,19 +208,23 @@ async function measurePolling(base: string, adminToken: string, bareRedisRps: nu
 
 /** 1. Call setup at fixed rates of new calls per second. */
 async function measureCallSetup(
+  server: Child,
   base: string,
   pairs: { guest: BenchUser; anchor: BenchUser }[],
 ): Promise<void> {
   const setups: Record<string, unknown> = {};
   let sustained = 0;
-  for (const rate of quick ? [50] : [50, 100, 200]) {
-    const outcome = await callSetup({ baseUrl: base, pairs, rate, durationMs: seconds(5) });
+  const rates = process.env.BENCH_SETUP_RATES?.split(',').map(Number) ?? (quick ? [50] : [50, 100, 200]);
+  for (const rate of rates) {
+    const usage = await cpuWindow(server);
+    const measured = await callSetup({ baseUrl: base, pairs, rate, durationMs: seconds(5) });
+    const outcome = { ...measured, ...(await usage.end()) };
     setups[rate] = outcome;
     if (outcome.failed === 0 && outcome.setup.p99Ms < 100) sustained = rate;
     report(
       `call setup at ${rate}/s`,
       `push p99 ${fmt(outcome.toCalleePush.p99Ms)} ms`,
-      `p50 ${fmt(outcome.toCalleePush.p50Ms)}; setup p50/p99 ${fmt(outcome.setup.p50Ms)}/${fmt(outcome.setup.p99Ms)} ms; ${outcome.completed}/${outcome.offered} ok`,
+      `p50 ${fmt(outcome.toCalleePush.p50Ms)}; setup p50/p99 ${fmt(outcome.setup.p50Ms)}/${fmt(outcome.setup.p99Ms)} ms; ${outcome.completed}/${outcome.offered} ok; CPU server ${fmt(outcome.serverCpuPercent, 0)}% / machine ${fmt(outcome.machineCpuPercent, 0)}%`,
     );
   }
   results.callSetup = { byRate: setups, highestRateWithSetupP99Under100ms: sustained };
@@ -273,9 +277,9 @@ async function measureLiveCalls(
       );
     }
     const windowStart = new Date();
-    const cpuBefore = await usageOf(billed.child.pid!);
+    const usage = await cpuWindow(billed);
     await new Promise((resolve) => setTimeout(resolve, seconds(10)));
-    const cpuAfter = await usageOf(billed.child.pid!);
+    const cpu = await usage.end();
     const windowEnd = new Date();
     await Promise.all(
       pairs.map(({ guest: g, anchor: a }) =>
@@ -291,19 +295,45 @@ async function measureLiveCalls(
       ticksPerSecond: (liveCalls / interval) * 1000,
       ledgerWritesPerSecond: lateness.count / windowSeconds,
       lateness,
-      serverCpuPercent: ((cpuAfter.cpuSeconds - cpuBefore.cpuSeconds) / windowSeconds) * 100,
-      serverRssMB: cpuAfter.rssBytes / 2 ** 20,
+      ...cpu,
     };
     liveResults[emulated] = outcome;
     if (lateness.p99Ms < 1000) largestN = emulated;
     report(
       `live calls ≙ ${emulated.toLocaleString('en')} at 60 s ticks`,
       `lateness p99 ${fmt(lateness.p99Ms, 0)} ms`,
-      `${fmt(outcome.ticksPerSecond, 0)} ticks/s, p50 ${fmt(lateness.p50Ms, 0)}, max ${fmt(lateness.maxMs, 0)} ms, ${fmt(outcome.ledgerWritesPerSecond, 0)} charges/s, CPU ${fmt(outcome.serverCpuPercent, 0)}%, RSS ${fmt(outcome.serverRssMB, 0)} MB`,
+      `${fmt(outcome.ticksPerSecond, 0)} ticks/s, p50 ${fmt(lateness.p50Ms, 0)}, max ${fmt(lateness.maxMs, 0)} ms, ${fmt(outcome.ledgerWritesPerSecond, 0)} charges/s, CPU server ${fmt(outcome.serverCpuPercent, 0)}% / machine ${fmt(outcome.machineCpuPercent, 0)}%, RSS ${fmt(outcome.serverRssMB, 0)} MB`,
     );
   }
   results.liveCalls = { byEmulatedN: liveResults, largestNWithP99Under1s: largestN };
   report('largest N with tick lateness p99 < 1 s', largestN.toLocaleString('en'), 'target ≥ 50,000');
+}
+
+/** CPU of the server process (100 % = one core) and of the whole machine (100 % = every core) over a window. */
+async function cpuWindow(server: Child) {
+  const machineBusy = () => {
+    const cpus = os.cpus();
+    const total = cpus.reduce((sum, cpu) => sum + Object.values(cpu.times).reduce((a, b) => a + b, 0), 0);
+    const idle = cpus.reduce((sum, cpu) => sum + cpu.times.idle, 0);
+    return { total, idle };
+  };
+  const started = performance.now();
+  const serverBefore = await usageOf(server.child.pid!);
+  const machineBefore = machineBusy();
+  return {
+    async end() {
+      const serverAfter = await usageOf(server.child.pid!);
+      const machineAfter = machineBusy();
+      const seconds = (performance.now() - started) / 1000;
+      const total = machineAfter.total - machineBefore.total;
+      return {
+        serverCpuPercent: ((serverAfter.cpuSeconds - serverBefore.cpuSeconds) / seconds) * 100,
+        machineCpuPercent:
+          total > 0 ? (1 - (machineAfter.idle - machineBefore.idle) / total) * 100 : Number.NaN,
+        serverRssMB: serverAfter.rssBytes / 2 ** 20,
+      };
+    },
+  };
 }
 
 /**
