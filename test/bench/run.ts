@@ -24,6 +24,10 @@ const quick = process.env.BENCH_QUICK === '1';
 /** `BENCH_ONLY=live,setup` runs only those sections (ceilings, transitions, polling, setup, sockets, live). */
 const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
 const wants = (section: string) => !only || only.includes(section);
+/** Node flags of the processes whose memory is measured (see idleSocketCost). */
+const gcOnSignal = ['--expose-gc', '--import', path.join(root, 'test/bench/gc-on-signal.ts')];
+/** Idle sockets opened for the memory figures. */
+const socketCount = 2000;
 /** Extra node flags for the server under test, e.g. `--cpu-prof --cpu-prof-dir=test/output/prof`. */
 const serverNodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 const seconds = (n: number) => (quick ? Math.max(1, n / 3) : n) * 1000;
@@ -49,13 +53,11 @@ async function main() {
     RATE_LIMIT_PER_MINUTE: '1000000',
     ...extra,
   });
-  const startServer = async (extra: Record<string, string> = {}) => {
-    const child = await startChild(
-      path.join(root, 'src/server.ts'),
-      serverEnv(extra),
-      '/healthz',
-      serverNodeArgs,
-    );
+  const startServer = async (extra: Record<string, string> = {}, nodeArgs: string[] = []) => {
+    const child = await startChild(path.join(root, 'src/server.ts'), serverEnv(extra), '/healthz', [
+      ...serverNodeArgs,
+      ...nodeArgs,
+    ]);
     children.push(child);
     return child;
   };
@@ -91,12 +93,12 @@ async function main() {
 
     if (wants('sockets')) {
       // On a fresh process so earlier scenarios' garbage does not blur the memory figure.
-      const fresh = await startServer();
+      const fresh = await startServer({}, gcOnSignal);
       const known = pairs.flatMap((pair) => [pair.guest, pair.anchor]);
-      const more = await createUsers(fresh.url, adminToken, Math.max(0, 2000 - known.length), {
+      const more = await createUsers(fresh.url, adminToken, Math.max(0, socketCount - known.length), {
         role: 'guest',
       });
-      await measureSockets(fresh, adminToken, [...known, ...more].slice(0, 2000));
+      await measureSockets(fresh, adminToken, [...known, ...more].slice(0, socketCount));
       await fresh.stop();
     }
 
@@ -117,7 +119,7 @@ async function main() {
 
 /** 5. What the machine can do at all: bare Fastify, Redis and Postgres routes and a bare Socket.IO server. */
 async function measureCeilings(env: Record<string, string>, children: Child[]): Promise<number> {
-  const ceiling = await startChild(path.join(root, 'test/bench/ceiling-server.ts'), env, '/json');
+  const ceiling = await startChild(path.join(root, 'test/bench/ceiling-server.ts'), env, '/json', gcOnSignal);
   children.push(ceiling);
   const bare = {
     json: await runHttpLoad({
@@ -143,7 +145,7 @@ async function measureCeilings(env: Record<string, string>, children: Child[]): 
   };
   const bareSockets = await idleSocketCost(
     ceiling,
-    Array.from({ length: 2000 }, (_, i) => ({ userId: i, token: 'bare' })),
+    Array.from({ length: socketCount }, (_, i) => ({ userId: i, token: 'bare' })),
   );
   await ceiling.stop();
   results.ceilings = { ...bare, idleSocketsPerThousandBytes: bareSockets };
@@ -165,7 +167,7 @@ async function measureCeilings(env: Record<string, string>, children: Child[]): 
   report(
     'ceiling: bare Socket.IO, RSS per 1,000 idle sockets',
     `${fmt(bareSockets / 2 ** 20)} MB`,
-    '2000 sockets',
+    `${socketCount} sockets`,
   );
   return bare.redis.rps;
 }
@@ -238,7 +240,7 @@ async function measureSockets(server: Child, adminToken: string, users: BenchUse
   report(
     'RSS per 1,000 idle authenticated sockets',
     `${fmt(perThousand / 2 ** 20)} MB`,
-    `${users.length} sockets, median of 5 samples; target ≤ 18 MB`,
+    `${users.length} sockets, median of 5 samples after a full GC; target ≤ 18 MB`,
   );
   const fanout = await roomFanout({
     baseUrl: server.url,
@@ -369,13 +371,19 @@ main().then(
 
 export type { BenchUser };
 
-/** RSS a server process gains per 1,000 idle sockets: the median of 5 samples before and after opening them. */
+/**
+ * RSS a server process gains per 1,000 idle sockets: the median of 5 samples before and after
+ * opening them, each taken just after a full garbage collection (the processes run with
+ * gc-on-signal.ts). Without it the figure counted garbage left by the handshakes and jumped
+ * between 9 and 24 MB from run to run.
+ */
 async function idleSocketCost(server: Child, users: BenchUser[]): Promise<number> {
   const settledRss = async () => {
     const samples: number[] = [];
     for (let i = 0; i < 5; i++) {
-      samples.push((await usageOf(server.child.pid!)).rssBytes);
+      server.child.kill('SIGUSR2');
       await new Promise((resolve) => setTimeout(resolve, 600));
+      samples.push((await usageOf(server.child.pid!)).rssBytes);
     }
     return samples.sort((a, b) => a - b)[2]!;
   };
