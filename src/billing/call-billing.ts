@@ -1,6 +1,5 @@
 import { sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client.js';
-import type { Tx } from './ledger.js';
 
 /**
  * The call billing rule. An anchor prices a minute in points (`unitPrice`); the guest pays
@@ -34,15 +33,6 @@ export interface MinuteResult {
 }
 
 export const callReference = (callId: string) => `call:${callId}`;
-
-/**
- * Serialises the money writes of one call inside the caller's transaction: each minute charge and
- * the settlement take this lock, so the settlement sums a final set of charges and no minute is
- * charged after the record was written (charges == record, always).
- */
-export async function lockCallMoney(tx: Tx, callId: string): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${callReference(callId)}, 0))`);
-}
 
 /**
  * Charges started minutes, each keyed `call:<id>:minute:<n>`, so a tick that runs twice charges
@@ -83,37 +73,4 @@ export async function chargeCallMinutes(db: Db, charges: readonly MinuteCharge[]
 export async function chargeCallMinute(db: Db, charge: MinuteCharge): Promise<MinuteResult> {
   const [result] = await chargeCallMinutes(db, [charge]);
   return result!;
-}
-
-export interface CallCharges {
-  minutes: number;
-  diamonds: number;
-  points: number;
-}
-
-/** What the ledger says a call cost: the settlement is computed from this, never from the machine's count. */
-export async function chargesOfCall(db: Db | Tx, callId: string): Promise<CallCharges> {
-  const [row] = await queryRows<{ minutes: number; diamonds: string | null; points: string | null }>(
-    db,
-    sql`select count(distinct t.id)::int as minutes,
-               sum(e.amount) filter (where e.currency = 'diamond' and e.amount > 0) as diamonds,
-               sum(e.amount) filter (where e.currency = 'point' and e.amount > 0) as points
-          from ledger_transactions t join ledger_entries e on e.transaction_id = t.id
-         where t.reference = ${callReference(callId)} and t.kind = 'call_minute'`,
-  );
-  return {
-    minutes: row?.minutes ?? 0,
-    diamonds: Number(row?.diamonds ?? 0),
-    points: Number(row?.points ?? 0),
-  };
-}
-
-/** The minute numbers of a call that the ledger holds a charge for. */
-export async function chargedMinutesOf(db: Db, callId: string): Promise<number[]> {
-  const rows = await queryRows<{ minute: number }>(
-    db,
-    sql`select (metadata->>'minute')::int as minute from ledger_transactions
-         where reference = ${callReference(callId)} and kind = 'call_minute' order by 1`,
-  );
-  return rows.map((row) => row.minute);
 }

@@ -1,6 +1,7 @@
 import { and, desc, eq, or, sql } from 'drizzle-orm';
-import { chargesOfCall, lockCallMoney } from '../billing/call-billing.js';
+import type { MinuteCharge } from '../billing/call-billing.js';
 import { type Db, queryRows } from '../db/client.js';
+import { fromColumnRow, toColumnJson } from '../db/raw-rows.js';
 import { type CallRecord, callRecords, machineArchives, users } from '../db/schema/index.js';
 
 const CALL_ID_SEQUENCE = 'call_id_seq';
@@ -19,33 +20,48 @@ export interface RecordWithOther {
   other: { id: number; nickname: string; age: number; headImg: string };
 }
 
-export function createCallRecordsRepository(db: Db) {
+export function createCallRecordsRepository(db: Db, options: { callIdBlock?: number } = {}) {
+  const callIdBlock = options.callIdBlock ?? 50;
+  // Call ids come from the database sequence a block at a time: one round trip per block instead
+  // of one per call. Ids stay unique across processes (each block is the process's own); they are
+  // only roughly ordered between processes, and a restart leaves a gap, which nothing relies on.
+  let spareIds: string[] = [];
+  let refill: Promise<void> | null = null;
+
   return {
     /** Allocates the id of a new call (its roomInstanceId and, later, its record id). */
     async nextCallId(): Promise<string> {
-      const [row] = await queryRows<{ id: string }>(db, sql`select nextval(${CALL_ID_SEQUENCE})::text as id`);
-      if (!row) throw new Error('call_id_seq returned nothing');
-      return row.id;
+      while (spareIds.length === 0) {
+        refill ??= queryRows<{ id: string }>(
+          db,
+          sql`select nextval(${CALL_ID_SEQUENCE})::text as id from generate_series(1, ${callIdBlock})`,
+        )
+          .then((rows) => {
+            spareIds = rows.map((row) => row.id).sort((a, b) => Number(a) - Number(b));
+          })
+          .finally(() => {
+            refill = null;
+          });
+        await refill;
+      }
+      return spareIds.shift()!;
     },
 
     /**
-     * Writes the record once, with minutes and amounts summed from the call's ledger charges under
-     * the call's money lock, so a minute charge can never land after (or be left out of) the record.
-     * Answers the stored record (the existing one when a re-run finds it).
+     * Settles a call in one round trip (SQL function `settle_call`, migrations/0005): charges the
+     * listed minutes the ledger lacks, then writes the record once, with minutes and amounts summed
+     * from the call's ledger charges under the call's money lock, so a minute charge can never land
+     * after (or be left out of) the record. Answers the stored record (the existing one on a re-run).
      */
-    async insertFromLedger(record: UnpricedCallRecord): Promise<CallRecord> {
-      const callId = String(record.id);
-      return db.transaction(async (tx) => {
-        await lockCallMoney(tx, callId);
-        const charges = await chargesOfCall(tx, callId);
-        await tx
-          .insert(callRecords)
-          .values({ ...record, ...charges, status: charges.minutes > 0 ? 2 : 1 })
-          .onConflictDoNothing();
-        const [stored] = await tx.select().from(callRecords).where(eq(callRecords.id, record.id));
-        if (!stored) throw new Error(`call record ${callId} vanished`);
-        return stored;
-      });
+    async settle(record: UnpricedCallRecord, charges: readonly MinuteCharge[]): Promise<CallRecord> {
+      const [row] = await queryRows<Record<string, unknown>>(
+        db,
+        sql`select * from settle_call(${JSON.stringify(toColumnJson(callRecords, record))}::jsonb, ${JSON.stringify(
+          charges.map((charge) => ({ ...charge, callId: Number(charge.callId) })),
+        )}::jsonb)`,
+      );
+      if (!row) throw new Error(`settle_call ${record.id} answered no record`);
+      return fromColumnRow(callRecords, row);
     },
 
     async find(callId: number): Promise<CallRecord | null> {

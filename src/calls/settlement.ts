@@ -1,6 +1,4 @@
 import type { CallContext } from '../../machines/call.js';
-import { chargeCallMinutes, chargedMinutesOf } from '../billing/call-billing.js';
-import type { Db } from '../db/client.js';
 import type { CallRecord } from '../db/schema/index.js';
 import type { CallRecordsRepository } from './call-records.repository.js';
 
@@ -16,45 +14,41 @@ function endedByOf(context: CallContext): string | null {
 }
 
 /**
- * Settles an ended call: first charges every minute the machine started whose charge is missing
- * (its `chargeMinute` effect died with a crashed process, or lost the race with the hang-up), then
- * writes the record once from the ledger. Re-running it changes nothing.
+ * Settles an ended call in one transaction: charges every minute the machine started whose charge
+ * is missing (its `chargeMinute` effect died with a crashed process, or lost the race with the
+ * hang-up), then writes the record once from the ledger. Re-running it changes nothing.
  */
 export async function settleCall(
-  deps: { db: Db; records: CallRecordsRepository },
+  deps: { records: CallRecordsRepository },
   context: CallContext,
 ): Promise<CallRecord> {
   const { callId } = context;
-  const charged = new Set(await chargedMinutesOf(deps.db, callId));
-  const missing = Array.from({ length: context.minutesStarted }, (_, index) => index + 1).filter(
-    (minute) => !charged.has(minute),
-  );
-  // A minute the guest cannot pay is not charged; the record counts only what the ledger holds.
-  await chargeCallMinutes(
-    deps.db,
-    missing.map((minute) => ({
-      callId,
-      minute,
-      guestId: context.guestId,
-      anchorId: context.anchorId,
-      diamonds: context.unitPriceDiamonds,
-      points: context.unitPricePoints,
-    })),
-  );
-  return deps.records.insertFromLedger({
-    id: Number(callId),
+  // Every minute the machine started; the ones already charged are skipped by the ledger's keys.
+  const charges = Array.from({ length: context.minutesStarted }, (_, index) => ({
+    callId,
+    minute: index + 1,
     guestId: context.guestId,
     anchorId: context.anchorId,
-    initiator: context.initiator,
-    unitPricePoints: context.unitPricePoints,
-    unitPriceDiamonds: context.unitPriceDiamonds,
-    endReason: context.endReason ?? 'hangup_server',
-    endedBy: endedByOf(context),
-    banTitle: context.ban?.title ?? null,
-    banStreamStatus: context.ban ? STREAM_STATUS[context.ban.type] : null,
-    createdAt: new Date(context.at),
-    acceptedAt: context.acceptedAt ? new Date(context.acceptedAt) : null,
-    startedAt: context.startedAt ? new Date(context.startedAt) : null,
-    endedAt: new Date(context.endedAt ?? Date.now()),
-  });
+    diamonds: context.unitPriceDiamonds,
+    points: context.unitPricePoints,
+  }));
+  return deps.records.settle(
+    {
+      id: Number(callId),
+      guestId: context.guestId,
+      anchorId: context.anchorId,
+      initiator: context.initiator,
+      unitPricePoints: context.unitPricePoints,
+      unitPriceDiamonds: context.unitPriceDiamonds,
+      endReason: context.endReason ?? 'hangup_server',
+      endedBy: endedByOf(context),
+      banTitle: context.ban?.title ?? null,
+      banStreamStatus: context.ban ? STREAM_STATUS[context.ban.type] : null,
+      createdAt: new Date(context.at),
+      acceptedAt: context.acceptedAt ? new Date(context.acceptedAt) : null,
+      startedAt: context.startedAt ? new Date(context.startedAt) : null,
+      endedAt: new Date(context.endedAt ?? Date.now()),
+    },
+    charges,
+  );
 }

@@ -223,7 +223,7 @@ async function perform(run: Run, s: Step): Promise<void> {
         });
       }
       if (current.state === 'settled') {
-        await settleCall({ db: server.context.database.db, records: server.context.callRecords }, context);
+        await settleCall({ records: server.context.callRecords }, context);
       }
       return;
     }

@@ -167,7 +167,7 @@ describe('settlement screens', () => {
     const instance = await server.context.runtime.get('call', String(callId));
     const context = (instance!.snapshot as CallSnapshot).context;
     const again = await settleCall(
-      { db: server.context.database.db, records: server.context.callRecords },
+      { records: server.context.callRecords },
       { ...context, endReason: 'hangup_anchor', minutesStarted: context.minutesStarted + 5 },
     );
     expect(again.endReason).toBe('hangup_guest');
