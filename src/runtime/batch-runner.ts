@@ -1,8 +1,8 @@
 /**
  * Runs one outbox batch after its transition was saved: the effects in order (consecutive timers
- * together), then `onTransition`, then, for a final state, `onFinal` and the expiry; only then is
- * the batch deleted. A batch that throws part-way stays in the outbox and `recoverPending`
- * runs it again from the start.
+ * together), then `onTransition` (alongside the effects when they are all timers), then, for a
+ * final state, `onFinal` and the expiry; only then is the batch deleted. A batch that throws
+ * part-way stays in the outbox and `recoverPending` runs it again from the start.
  *
  * Why re-running is safe: every effect is idempotent. Delayed jobs have deterministic ids (BullMQ
  * ignores a second add of a live id, and a fired timer is disarmed so a re-added job is not
@@ -52,18 +52,23 @@ export class BatchRunner<K extends string> {
     recovered: boolean,
   ): Promise<boolean> {
     const { store, logger } = this.deps;
+    const notifies = current !== null && (!recovered || current.version === batch.version);
+    const notice = () => this.notify({ kind, id, batch, view: current?.view, recovered });
+    // Timers never send the instance an event of their own, so a batch of timers only need not
+    // hold its notice back: the parties hear of a rung call without waiting for its timeout job.
+    const early = notifies && batch.effects.every((effect) => effect.type !== 'effect') ? notice() : null;
     try {
       await this.runEffects(kind, id, batch, recovered, current);
     } catch (err) {
+      await early;
       logger.error(
         { err, kind, id, version: batch.version, recovered },
         'machine effect failed; left for recovery',
       );
       return false;
     }
-    if (current && (!recovered || current.version === batch.version)) {
-      await this.notify({ kind, id, batch, view: current.view, recovered });
-    }
+    if (early) await early;
+    else if (notifies) await notice();
     if (!batch.final) {
       await store.clearBatch(kind, id, batch.version);
       return true;
