@@ -269,7 +269,8 @@ async function measureLiveCalls(
   const liveResults: Record<string, unknown> = {};
   let largestN = 0;
   const levels =
-    process.env.BENCH_LIVE_N?.split(',').map(Number) ?? (quick ? [10_000] : [25_000, 50_000, 100_000, 150_000]);
+    process.env.BENCH_LIVE_N?.split(',').map(Number) ??
+    (quick ? [10_000] : [25_000, 50_000, 100_000, 150_000]);
   for (const emulated of levels) {
     const interval = Math.round((60_000 * liveCalls) / emulated);
     const billed = await startServer({ BILLING_INTERVAL_MS: String(interval) });
