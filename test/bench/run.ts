@@ -274,6 +274,7 @@ async function measureLiveCalls(
   for (const emulated of levels) {
     const interval = Math.round((60_000 * liveCalls) / emulated);
     const billed = await startServer({ BILLING_INTERVAL_MS: String(interval) });
+    const levelStart = new Date();
     for (let i = 0; i < pairs.length; i += 25) {
       await Promise.all(
         pairs.slice(i, i + 25).map(async ({ guest: g, anchor: a }) => {
@@ -292,7 +293,7 @@ async function measureLiveCalls(
         post(billed.url, '/app/live/hangUpGirl', { token: g.token, targetUserId: a.userId }),
       ),
     );
-    const lateness = await tickLateness(databaseUrl, interval, windowStart, windowEnd);
+    const lateness = await tickLateness(databaseUrl, interval, windowStart, windowEnd, levelStart);
     await billed.stop();
     const windowSeconds = (windowEnd.getTime() - windowStart.getTime()) / 1000;
     const outcome = {
@@ -350,7 +351,8 @@ async function cpuWindow(server: Child) {
  * How late each minute was charged: minute n of a call is due (n − 1) intervals after minute 1 was
  * charged (at START); its ledger row's commit time minus that is the lateness.
  */
-async function tickLateness(databaseUrl: string, intervalMs: number, from: Date, to: Date) {
+/** `callsSince`: only calls whose first minute was charged after it (this level's calls, not earlier ones'). */
+async function tickLateness(databaseUrl: string, intervalMs: number, from: Date, to: Date, callsSince: Date) {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
@@ -374,12 +376,12 @@ async function tickLateness(databaseUrl: string, intervalMs: number, from: Date,
            from minutes f
            cross join lateral generate_series(
              2, floor(extract(epoch from ($3::timestamptz - f.created_at)) * 1000 / $1::float8)::int + 1) n
-          where f.minute = 1)
+          where f.minute = 1 and f.created_at >= $4)
        select count(*)::int as lost from due d
          left join minutes m on m.reference = d.reference and m.minute = d.n
                             and m.created_at <= d.due_at + interval '5 seconds'
         where d.due_at between $2 and $3::timestamptz - interval '1 second' and m.reference is null`,
-      [intervalMs, from, to],
+      [intervalMs, from, to, callsSince],
     );
     return {
       ...distribution(rows.rows.map((row: { late_ms: number }) => Number(row.late_ms))),
