@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Db } from '../db/client.js';
 import type { User } from '../db/schema/index.js';
-import { revokeToken, userForToken } from './tokens.js';
+import { createTokenLookup, revokeToken } from './tokens.js';
 
 /**
  * Token → user, with a short in-process cache: a polling client asks several times a second, and a
@@ -12,6 +12,7 @@ import { revokeToken, userForToken } from './tokens.js';
 export function createAuthenticator(db: Db, options: { cacheMs?: number; maxEntries?: number } = {}) {
   const cacheMs = options.cacheMs ?? 1_000;
   const cache = new LRUCache<string, User>({ max: options.maxEntries ?? 50_000, ttl: Math.max(1, cacheMs) });
+  const userForToken = createTokenLookup(db);
 
   return {
     async authenticate(token: string): Promise<User | null> {
@@ -19,7 +20,7 @@ export function createAuthenticator(db: Db, options: { cacheMs?: number; maxEntr
         const cached = cache.get(token);
         if (cached) return cached;
       }
-      const user = await userForToken(db, token);
+      const user = await userForToken(token);
       if (user && cacheMs > 0) cache.set(token, user);
       return user;
     },

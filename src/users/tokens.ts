@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { apiTokens, type User, users } from '../db/schema/index.js';
 
@@ -22,21 +22,29 @@ export async function issueToken(db: Db, userId: number, ttlMs: number): Promise
   return token;
 }
 
-/** The user a live (unexpired, unrevoked) token belongs to, or null. */
-export async function userForToken(db: Db, token: string): Promise<User | null> {
-  if (!/^[0-9a-f]{40}$/.test(token)) return null;
-  const rows = await db
+/**
+ * Looks up the user a live (unexpired, unrevoked) token belongs to, or null. Every authenticated
+ * request that misses the cache runs it, so it is a prepared statement: built once, parsed once per
+ * connection.
+ */
+export function createTokenLookup(db: Db): (token: string) => Promise<User | null> {
+  const byHash = db
     .select({ user: users })
     .from(apiTokens)
     .innerJoin(users, eq(users.id, apiTokens.userId))
     .where(
       and(
-        eq(apiTokens.tokenHash, hashToken(token)),
+        eq(apiTokens.tokenHash, sql.placeholder('hash')),
         isNull(apiTokens.revokedAt),
-        gt(apiTokens.expiresAt, new Date()),
+        gt(apiTokens.expiresAt, sql.placeholder('now')),
       ),
-    );
-  return rows[0]?.user ?? null;
+    )
+    .prepare('user_for_token');
+  return async (token) => {
+    if (!/^[0-9a-f]{40}$/.test(token)) return null;
+    const rows = await byHash.execute({ hash: hashToken(token), now: new Date() });
+    return rows[0]?.user ?? null;
+  };
 }
 
 export async function revokeToken(db: Db, token: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { adminGrant, postMovement } from '../billing/ledger.js';
 import type { Db } from '../db/client.js';
 import { type Currency, type User, type UserRole, users } from '../db/schema/index.js';
@@ -56,8 +56,15 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
     });
   }
 
+  // Every apply looks its target up: a prepared statement, built once and parsed once per connection.
+  const byId = db
+    .select()
+    .from(users)
+    .where(eq(users.id, sql.placeholder('id')))
+    .prepare('user_by_id');
+
   async function find(userId: number): Promise<User | null> {
-    const [user] = await db.select().from(users).where(eq(users.id, userId));
+    const [user] = await byId.execute({ id: userId });
     return user ?? null;
   }
 
