@@ -5,7 +5,7 @@ import { balanceOf } from '../billing/ledger.js';
 import type { Db } from '../db/client.js';
 import type { User } from '../db/schema/index.js';
 import { badRequest, conflict, forbidden, notFound, paymentRequired } from '../errors.js';
-import type { MachineKind, MachineRuntime } from '../runtime/index.js';
+import type { InstanceState, MachineKind, MachineRuntime } from '../runtime/index.js';
 import type { UsersService } from '../users/users.service.js';
 import type { CallIndex } from './call-index.js';
 import type { CallRecordsRepository } from './call-records.repository.js';
@@ -98,20 +98,21 @@ export function createCallsService(deps: CallsServiceDeps) {
     }
   }
 
-  /** The caller's live call with `otherUserId`, or a 409 saying there is none. */
-  async function callWith(user: User, otherUserId: number, field: string): Promise<CallSnapshot> {
+  /** The caller's live call with `otherUserId` (as read from the runtime), or a 409 saying there is none. */
+  async function callWith(user: User, otherUserId: number, field: string): Promise<InstanceState> {
     const callId = await callIndex.activeCallOf(user.id);
-    const snapshot = callId ? await snapshotOf(callId) : null;
-    if (!snapshot) throw conflict(`no active call with user ${otherUserId}`);
-    const other =
-      partyOf(snapshot.context, user.id) === 'guest' ? snapshot.context.anchorId : snapshot.context.guestId;
+    const instance = callId ? await runtime.get('call', callId) : null;
+    if (!instance) throw conflict(`no active call with user ${otherUserId}`);
+    const { context } = instance.snapshot as CallSnapshot;
+    const other = partyOf(context, user.id) === 'guest' ? context.anchorId : context.guestId;
     if (other !== otherUserId) throw conflict(`your active call is not with user ${otherUserId} (${field})`);
-    return snapshot;
+    return instance;
   }
 
-  async function sendByParty(snapshot: CallSnapshot, type: PartyEvent, by: number): Promise<PublicCallView> {
-    const callId = snapshot.context.callId;
-    const result = await runtime.send('call', callId, { type, by }, { actor: String(by) });
+  async function sendByParty(instance: InstanceState, type: PartyEvent, by: number): Promise<PublicCallView> {
+    const callId = (instance.snapshot as CallSnapshot).context.callId;
+    // The instance was just read: the runtime starts from it instead of reading it again.
+    const result = await runtime.send('call', callId, { type, by }, { actor: String(by), basis: instance });
     if (!result.applied) {
       throw conflict(
         `call ${callId} is ${String((result.snapshot as CallSnapshot).value)}: ${type} does not apply`,
@@ -132,23 +133,26 @@ export function createCallsService(deps: CallsServiceDeps) {
 
     /** create_room with guestId: the anchor takes the guest's call (a no-op for her own outgoing call). */
     async acceptByAnchor(anchor: User, guestId: number): Promise<PublicCallView> {
-      const snapshot = await callWith(anchor, guestId, 'guestId');
+      const instance = await callWith(anchor, guestId, 'guestId');
+      const snapshot = instance.snapshot as CallSnapshot;
       if (snapshot.context.initiator === 'anchor' || snapshot.value !== 'ringing')
         return publicCallView(snapshot);
-      return sendByParty(snapshot, 'ACCEPT', anchor.id);
+      return sendByParty(instance, 'ACCEPT', anchor.id);
     },
 
     /** callReplyGirl: the guest answers an anchor's call. */
     async reply(guest: User, anchorId: number, agree: boolean): Promise<PublicCallView> {
-      const snapshot = await callWith(guest, anchorId, 'targetUserId');
-      if (snapshot.context.initiator !== 'anchor') throw conflict('this call was not made by the anchor');
-      return sendByParty(snapshot, agree ? 'ACCEPT' : 'REFUSE', guest.id);
+      const instance = await callWith(guest, anchorId, 'targetUserId');
+      if ((instance.snapshot as CallSnapshot).context.initiator !== 'anchor')
+        throw conflict('this call was not made by the anchor');
+      return sendByParty(instance, agree ? 'ACCEPT' : 'REFUSE', guest.id);
     },
 
     /** startCall: the anchor goes live; the guest must be able to pay the first minute. */
     async start(anchor: User, guestId: number): Promise<PublicCallView> {
       assertNotBanned(anchor, 'you are');
-      const snapshot = await callWith(anchor, guestId, 'targetUserId');
+      const instance = await callWith(anchor, guestId, 'targetUserId');
+      const snapshot = instance.snapshot as CallSnapshot;
       if (snapshot.can({ type: 'START', by: anchor.id, at: Date.now() })) {
         const diamonds = await balanceOf(deps.db, guestId, 'diamond');
         if (diamonds < snapshot.context.unitPriceDiamonds) {
@@ -157,13 +161,12 @@ export function createCallsService(deps: CallsServiceDeps) {
           );
         }
       }
-      return sendByParty(snapshot, 'START', anchor.id);
+      return sendByParty(instance, 'START', anchor.id);
     },
 
     /** hangUpMan / hangUpGirl: either party ends the call (cancel, refuse or hang up, by state). */
     async hangUp(user: User, otherUserId: number): Promise<PublicCallView> {
-      const snapshot = await callWith(user, otherUserId, 'targetUserId');
-      return sendByParty(snapshot, 'HANGUP', user.id);
+      return sendByParty(await callWith(user, otherUserId, 'targetUserId'), 'HANGUP', user.id);
     },
 
     /** getMatchInfo: the latest call of the anchor with this guest, from Redis. */

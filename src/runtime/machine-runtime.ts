@@ -63,6 +63,11 @@ export interface MachineRuntimeOptions<K extends string> {
 export interface SendOptions {
   /** Who sent it (user id, 'admin:<id>', 'timer', 'system'); stored in the history. */
   actor?: string;
+  /**
+   * The instance as the sender just read it with `get()`: the first attempt starts from it instead
+   * of reading it again. A stale basis costs nothing but a retry (the compare-and-set catches it).
+   */
+  basis?: InstanceState;
 }
 
 export interface MachineRuntime<K extends string> {
@@ -117,6 +122,8 @@ class Runtime<K extends string> implements MachineRuntime<K> {
   private readonly logger: RuntimeLogger;
   private readonly recovery: OutboxRecovery<K>;
   private readonly maxAttempts: number;
+  /** Which instance each state `get()` handed out is, and its timers, so a send with that basis needs no read. */
+  private readonly readStates = new WeakMap<InstanceState, { kind: K; id: string; timers: Timers }>();
 
   constructor(private readonly options: MachineRuntimeOptions<K>) {
     for (const kind of Object.keys(options.definitions)) assertKind(kind);
@@ -181,7 +188,7 @@ class Runtime<K extends string> implements MachineRuntime<K> {
   async send(kind: K, id: string, event: RuntimeEvent, options: SendOptions = {}): Promise<SendResult> {
     // `xstate.*` events (timeouts) come only from the runtime's own timers, never from outside.
     if (event.type.startsWith('xstate.')) throw badRequest(`event type ${event.type} is reserved`, 'type');
-    return this.apply(kind, id, event, options.actor ?? 'system', null);
+    return this.apply(kind, id, event, options.actor ?? 'system', null, options.basis);
   }
 
   /**
@@ -209,6 +216,7 @@ class Runtime<K extends string> implements MachineRuntime<K> {
     rawEvent: RuntimeEvent,
     actor: string,
     timer: TimerGuard | null,
+    basis?: InstanceState,
   ): Promise<SendResult> {
     assertId(id);
     const { machine } = this.definition(kind);
@@ -216,10 +224,11 @@ class Runtime<K extends string> implements MachineRuntime<K> {
       ...rawEvent,
       at: typeof rawEvent.at === 'number' ? rawEvent.at : Date.now(),
     };
+    const read = basis ? this.readStates.get(basis) : undefined;
+    const usable = basis && read?.kind === kind && read.id === id ? { ...basis, timers: read.timers } : null;
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      const stored = await this.store.load(kind, id);
-      if (!stored) throw notFound(`${kind} ${id} not found`);
-      const snapshot = decodeSnapshot(machine, stored.snapshotJson);
+      const stored = attempt === 1 && usable ? usable : await this.loadDecoded(kind, id);
+      const snapshot = stored.snapshot;
       const current = (reason: SendResult['reason']): SendResult => ({
         ...this.state(kind, snapshot, stored.version, stored.updatedAt),
         applied: false,
@@ -319,7 +328,16 @@ class Runtime<K extends string> implements MachineRuntime<K> {
     const stored = await this.store.load(kind, id);
     if (!stored) return null;
     const snapshot = decodeSnapshot(this.definition(kind).machine, stored.snapshotJson);
-    return this.state(kind, snapshot, stored.version, stored.updatedAt);
+    const state = this.state(kind, snapshot, stored.version, stored.updatedAt);
+    this.readStates.set(state, { kind, id, timers: stored.timers });
+    return state;
+  }
+
+  private async loadDecoded(kind: K, id: string) {
+    const stored = await this.store.load(kind, id);
+    if (!stored) throw notFound(`${kind} ${id} not found`);
+    const snapshot = decodeSnapshot(this.definition(kind).machine, stored.snapshotJson);
+    return { snapshot, version: stored.version, timers: stored.timers, updatedAt: stored.updatedAt };
   }
 
   history(kind: K, id: string): Promise<TransitionRecord[]> {

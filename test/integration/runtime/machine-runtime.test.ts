@@ -117,6 +117,32 @@ describe('machine runtime', () => {
     expect(calls).toEqual([]);
   });
 
+  it('a send from a state read earlier applies on top of what changed since, never over it', async () => {
+    const rt = h.runtime({ record: async () => {} });
+    const id = newId();
+    await rt.create('door', id, {});
+    const read = await rt.get('door', id);
+    await rt.send('door', id, { type: 'INC' });
+
+    // The basis is one version behind: the save notices, re-reads, and counts on top of the INC.
+    const result = await rt.send('door', id, { type: 'INC' }, { basis: read! });
+    expect(result).toMatchObject({ applied: true, version: 3 });
+    expect(result.snapshot.context.count).toBe(2);
+
+    // A basis read from another instance (at the same version, so the save alone would not notice)
+    // is not used for this one.
+    const other = newId();
+    await rt.create('door', other, {});
+    await rt.send('door', other, { type: 'INC' });
+    await rt.send('door', other, { type: 'OPEN' });
+    const otherRead = await rt.get('door', other);
+    expect(otherRead?.version).toBe(3);
+    const mixed = await rt.send('door', id, { type: 'INC' }, { basis: otherRead! });
+    expect(mixed).toMatchObject({ applied: true, version: 4 });
+    expect(mixed.snapshot.value).toBe('closed');
+    expect(mixed.snapshot.context.count).toBe(3);
+  });
+
   it('sending to an unknown instance is a 404; a bad id a 400', async () => {
     const rt = h.runtime();
     const missing = await rt.send('door', newId('nobody'), { type: 'INC' }).catch((e: unknown) => e);
