@@ -69,8 +69,3 @@ export async function chargeCallMinutes(db: Db, charges: readonly MinuteCharge[]
     return { outcome: row.outcome, guestDiamonds: Number(row.guest_diamonds ?? 0) };
   });
 }
-
-export async function chargeCallMinute(db: Db, charge: MinuteCharge): Promise<MinuteResult> {
-  const [result] = await chargeCallMinutes(db, [charge]);
-  return result!;
-}

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import type pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { CallContext, CallSnapshot } from '../../machines/call.js';
-import { chargeCallMinute } from '../../src/billing/call-billing.js';
+import { chargeCallMinutes } from '../../src/billing/call-billing.js';
 import { settleCall } from '../../src/calls/settlement.js';
 import { startTestServer, type TestServer } from '../helpers/app.js';
 import {
@@ -213,14 +213,16 @@ async function perform(run: Run, s: Step): Promise<void> {
       if (!call || !current) return;
       const { context } = current;
       for (let minute = 1; minute <= context.minutesStarted; minute++) {
-        await chargeCallMinute(server.context.database.db, {
-          callId: String(call.id),
-          minute,
-          guestId: context.guestId,
-          anchorId: context.anchorId,
-          diamonds: context.unitPriceDiamonds,
-          points: context.unitPricePoints,
-        });
+        await chargeCallMinutes(server.context.database.db, [
+          {
+            callId: String(call.id),
+            minute,
+            guestId: context.guestId,
+            anchorId: context.anchorId,
+            diamonds: context.unitPriceDiamonds,
+            points: context.unitPricePoints,
+          },
+        ]);
       }
       if (current.state === 'settled') {
         await settleCall({ records: server.context.callRecords }, context);
