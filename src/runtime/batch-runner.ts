@@ -54,8 +54,8 @@ export class BatchRunner<K extends string> {
     const { store, logger } = this.deps;
     const notifies = current !== null && (!recovered || current.version === batch.version);
     const notice = () => this.notify({ kind, id, batch, view: current?.view, recovered });
-    // Timers never send the instance an event of their own, so a batch of timers only need not
-    // hold its notice back: the parties hear of a rung call without waiting for its timeout job.
+    // Timers never send the instance an event of their own, so a batch of nothing but timers need
+    // not hold its notice back: the parties hear of a rung call without waiting for its timeout job.
     const early = notifies && batch.effects.every((effect) => effect.type !== 'effect') ? notice() : null;
     try {
       await this.runEffects(kind, id, batch, recovered, current);
