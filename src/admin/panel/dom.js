@@ -83,3 +83,13 @@ export function table(headers, rows, props = {}) {
     h('tbody', null, rows),
   );
 }
+
+/** The two kinds of ban the API takes (`type`), as the call page and the user page both offer them. */
+export function banTypeSelect() {
+  return h(
+    'select',
+    { name: 'type' },
+    h('option', { value: 'stream', title: '禁播: may not broadcast' }, 'stream ban'),
+    h('option', { value: 'account', title: '封号: account closed' }, 'account ban'),
+  );
+}

@@ -4,7 +4,18 @@
  * the events it takes now, its history and its context. Reloaded on every push about it.
  */
 import { ApiError, api, chartOf, runAction } from './api.js';
-import { clear, formatTime, h, json, section, stateBadge, stateName, table, userLink } from './dom.js';
+import {
+  banTypeSelect,
+  clear,
+  formatTime,
+  h,
+  json,
+  section,
+  stateBadge,
+  stateName,
+  table,
+  userLink,
+} from './dom.js';
 import { onMachine, onResync } from './live.js';
 
 const STREAM_STATUS = { 0: 'account banned', 2: 'broadcasting banned' };
@@ -59,12 +70,7 @@ function actionButtons(detail, reload) {
     { name: 'userId', id: 'ban-user' },
     detail.parties.map((p) => h('option', { value: p.userId }, `${p.role} ${p.userId}`)),
   );
-  const type = h(
-    'select',
-    { name: 'type' },
-    h('option', { value: 'stream', title: '禁播: may not broadcast' }, 'stream ban'),
-    h('option', { value: 'account', title: '封号: account closed' }, 'account ban'),
-  );
+  const type = banTypeSelect();
   const message = h('input', {
     name: 'message',
     required: true,

@@ -3,7 +3,7 @@
  * recent calls, and the admin's warn / ban / unban forms. Never shows a token (the API has none).
  */
 import { ApiError, api, runAction } from './api.js';
-import { clear, formatTime, h, machineLink, section, table } from './dom.js';
+import { banTypeSelect, clear, formatTime, h, machineLink, section, table } from './dom.js';
 
 function lookupForm(current) {
   const input = h('input', {
@@ -39,12 +39,7 @@ function moderationForms(user, reload) {
     placeholder: 'warning shown in the app',
   });
   const warnButton = h('button', { type: 'submit' }, 'Warn');
-  const banType = h(
-    'select',
-    { name: 'type' },
-    h('option', { value: 'stream', title: '禁播: may not broadcast' }, 'stream ban'),
-    h('option', { value: 'account', title: '封号: account closed' }, 'account ban'),
-  );
+  const banType = banTypeSelect();
   const banMessage = h('input', {
     name: 'message',
     required: true,
