@@ -224,10 +224,14 @@ class Runtime<K extends string> implements MachineRuntime<K> {
       ...rawEvent,
       at: typeof rawEvent.at === 'number' ? rawEvent.at : Date.now(),
     };
-    const read = basis ? this.readStates.get(basis) : undefined;
-    const usable = basis && read?.kind === kind && read.id === id ? { ...basis, timers: read.timers } : null;
+    const basisRead = basis ? this.readStates.get(basis) : undefined;
+    const usable =
+      basis && basisRead?.kind === kind && basisRead.id === id
+        ? { ...basis, timers: basisRead.timers }
+        : null;
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      const stored = attempt === 1 && usable ? usable : await this.loadDecoded(kind, id);
+      const stored = attempt === 1 && usable ? usable : await this.read(kind, id);
+      if (!stored) throw notFound(`${kind} ${id} not found`);
       const snapshot = stored.snapshot;
       const current = (reason: SendResult['reason']): SendResult => ({
         ...this.state(kind, snapshot, stored.version, stored.updatedAt),
@@ -325,17 +329,17 @@ class Runtime<K extends string> implements MachineRuntime<K> {
 
   async get(kind: K, id: string): Promise<InstanceState | null> {
     assertId(id);
-    const stored = await this.store.load(kind, id);
+    const stored = await this.read(kind, id);
     if (!stored) return null;
-    const snapshot = decodeSnapshot(this.definition(kind).machine, stored.snapshotJson);
-    const state = this.state(kind, snapshot, stored.version, stored.updatedAt);
+    const state = this.state(kind, stored.snapshot, stored.version, stored.updatedAt);
     this.readStates.set(state, { kind, id, timers: stored.timers });
     return state;
   }
 
-  private async loadDecoded(kind: K, id: string) {
+  /** The instance as stored, its snapshot decoded; null when there is none. */
+  private async read(kind: K, id: string) {
     const stored = await this.store.load(kind, id);
-    if (!stored) throw notFound(`${kind} ${id} not found`);
+    if (!stored) return null;
     const snapshot = decodeSnapshot(this.definition(kind).machine, stored.snapshotJson);
     return { snapshot, version: stored.version, timers: stored.timers, updatedAt: stored.updatedAt };
   }
