@@ -121,27 +121,18 @@ async function main() {
 async function measureCeilings(env: Record<string, string>, children: Child[]): Promise<number> {
   const ceiling = await startChild(path.join(root, 'test/bench/ceiling-server.ts'), env, '/json', gcOnSignal);
   children.push(ceiling);
+  const route = (path: string, method: 'GET' | 'POST') =>
+    runHttpLoad({
+      url: `${ceiling.url}${path}`,
+      method,
+      ...(method === 'POST' ? { body: () => ({}) } : {}),
+      connections: 100,
+      durationMs: seconds(5),
+    });
   const bare = {
-    json: await runHttpLoad({
-      url: `${ceiling.url}/json`,
-      method: 'GET',
-      connections: 100,
-      durationMs: seconds(5),
-    }),
-    redis: await runHttpLoad({
-      url: `${ceiling.url}/redis`,
-      method: 'POST',
-      body: () => ({}),
-      connections: 100,
-      durationMs: seconds(5),
-    }),
-    postgres: await runHttpLoad({
-      url: `${ceiling.url}/postgres`,
-      method: 'POST',
-      body: () => ({}),
-      connections: 100,
-      durationMs: seconds(5),
-    }),
+    json: await route('/json', 'GET'),
+    redis: await route('/redis', 'POST'),
+    postgres: await route('/postgres', 'POST'),
   };
   const bareSockets = await idleSocketCost(
     ceiling,
