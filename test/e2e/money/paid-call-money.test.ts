@@ -1,15 +1,15 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../helpers/app.js';
+import type { TestServer } from '../../helpers/app.js';
 import { connectClient, type TestClient } from '../../helpers/clients.js';
 import {
-  auditMoney,
   balance,
   chargedMinutes,
+  closeMoneyServer,
   liveCall,
+  openMoneyServer,
   pairOf,
   post,
-  sqlClient,
 } from '../../integration/money/money-fixtures.js';
 
 // Short minutes so several billed minutes fit in a test; nothing below asserts on timing.
@@ -19,14 +19,11 @@ let db: pg.Client;
 const clients: TestClient[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer('money_e2e', { BILLING_INTERVAL_MS: String(BILLING_INTERVAL_MS) });
-  db = await sqlClient(server.databaseUrl);
+  ({ server, db } = await openMoneyServer('money_e2e', { BILLING_INTERVAL_MS: String(BILLING_INTERVAL_MS) }));
 });
 afterAll(async () => {
   for (const client of clients) client.close();
-  expect(await auditMoney(db)).toEqual([]);
-  await db.end();
-  await server.close();
+  await closeMoneyServer({ server, db });
 });
 
 async function app(token: string): Promise<TestClient> {

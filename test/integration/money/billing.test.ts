@@ -1,17 +1,17 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallSnapshot } from '../../../machines/call.js';
-import { startTestServer, type TestServer } from '../../helpers/app.js';
+import type { TestServer } from '../../helpers/app.js';
 import { eventually } from '../../helpers/clients.js';
 import {
-  auditMoney,
   balance,
   chargedMinutes,
+  closeMoneyServer,
   liveCall,
+  openMoneyServer,
   pairOf,
   post,
   sendTick,
-  sqlClient,
 } from './money-fixtures.js';
 
 // Billing jobs are an hour away: this file fires them (or sends their events) itself.
@@ -19,13 +19,10 @@ let server: TestServer;
 let db: pg.Client;
 
 beforeAll(async () => {
-  server = await startTestServer('money_billing', { BILLING_INTERVAL_MS: '3600000' });
-  db = await sqlClient(server.databaseUrl);
+  ({ server, db } = await openMoneyServer('money_billing', { BILLING_INTERVAL_MS: '3600000' }));
 });
 afterAll(async () => {
-  expect(await auditMoney(db)).toEqual([]);
-  await db.end();
-  await server.close();
+  await closeMoneyServer({ server, db });
 });
 
 const tick = (callId: number, minute: number) => sendTick(server, callId, minute);

@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../helpers/app.js';
+import type { TestServer } from '../../helpers/app.js';
 import { connectClient, type TestClient } from '../../helpers/clients.js';
-import { auditMoney, balance, liveCall, pairOf, post, sqlClient } from './money-fixtures.js';
+import { balance, closeMoneyServer, liveCall, openMoneyServer, pairOf, post } from './money-fixtures.js';
 
 let server: TestServer;
 let db: pg.Client;
@@ -11,16 +11,13 @@ let ring: number;
 const clients: TestClient[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer('money_gifts', { BILLING_INTERVAL_MS: '3600000' });
-  db = await sqlClient(server.databaseUrl);
+  ({ server, db } = await openMoneyServer('money_gifts', { BILLING_INTERVAL_MS: '3600000' }));
   rose = await createGift('Rose', 100);
   ring = await createGift('Ring', 999);
 });
 afterAll(async () => {
   for (const client of clients) client.close();
-  expect(await auditMoney(db)).toEqual([]);
-  await db.end();
-  await server.close();
+  await closeMoneyServer({ server, db });
 });
 
 async function createGift(name: string, cost: number) {

@@ -1,11 +1,34 @@
 import pg from 'pg';
-import type { TestServer } from '../../helpers/app.js';
+import { expect } from 'vitest';
+import { startTestServer, type TestServer } from '../../helpers/app.js';
 
 /** A plain pg client on a test server's database, for the ledger audits (closed by the caller). */
 export async function sqlClient(databaseUrl: string): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   return client;
+}
+
+export interface MoneyServer {
+  server: TestServer;
+  /** A plain client on the server's database, for the audits. */
+  db: pg.Client;
+}
+
+/** The server a money test file runs against, with a SQL client on its database. */
+export async function openMoneyServer(label: string, env: Record<string, string> = {}): Promise<MoneyServer> {
+  const server = await startTestServer(label, env);
+  return { server, db: await sqlClient(server.databaseUrl) };
+}
+
+/** Every money invariant must still hold when a money test file is done; then both are closed. */
+export async function closeMoneyServer({ server, db }: MoneyServer): Promise<void> {
+  try {
+    expect(await auditMoney(db)).toEqual([]);
+  } finally {
+    await db.end();
+    await server.close();
+  }
 }
 
 export const post = (server: TestServer, path: string, body: Record<string, unknown>) =>

@@ -1,20 +1,17 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../helpers/app.js';
+import type { TestServer } from '../../helpers/app.js';
 import { connectClient } from '../../helpers/clients.js';
-import { auditMoney, balance, post, sqlClient } from './money-fixtures.js';
+import { balance, closeMoneyServer, openMoneyServer, post } from './money-fixtures.js';
 
 let server: TestServer;
 let db: pg.Client;
 
 beforeAll(async () => {
-  server = await startTestServer('money_orders');
-  db = await sqlClient(server.databaseUrl);
+  ({ server, db } = await openMoneyServer('money_orders'));
 });
 afterAll(async () => {
-  expect(await auditMoney(db)).toEqual([]);
-  await db.end();
-  await server.close();
+  await closeMoneyServer({ server, db });
 });
 
 const asAdmin = (extra: Record<string, string> = {}) => ({

@@ -1,20 +1,17 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../helpers/app.js';
+import type { TestServer } from '../../helpers/app.js';
 import { eventually } from '../../helpers/clients.js';
-import { auditMoney, liveCall, pairOf, post, sendTick, sqlClient } from './money-fixtures.js';
+import { closeMoneyServer, liveCall, openMoneyServer, pairOf, post, sendTick } from './money-fixtures.js';
 
 let server: TestServer;
 let db: pg.Client;
 
 beforeAll(async () => {
-  server = await startTestServer('money_records', { BILLING_INTERVAL_MS: '3600000' });
-  db = await sqlClient(server.databaseUrl);
+  ({ server, db } = await openMoneyServer('money_records', { BILLING_INTERVAL_MS: '3600000' }));
 });
 afterAll(async () => {
-  expect(await auditMoney(db)).toEqual([]);
-  await db.end();
-  await server.close();
+  await closeMoneyServer({ server, db });
 });
 
 const tick = (callId: number, minute: number) => sendTick(server, callId, minute);

@@ -2,20 +2,17 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallSnapshot } from '../../../machines/call.js';
 import { settleCall } from '../../../src/calls/settlement.js';
-import { startTestServer, type TestServer } from '../../helpers/app.js';
-import { auditMoney, liveCall, pairOf, post, sqlClient } from './money-fixtures.js';
+import type { TestServer } from '../../helpers/app.js';
+import { closeMoneyServer, liveCall, openMoneyServer, pairOf, post } from './money-fixtures.js';
 
 let server: TestServer;
 let db: pg.Client;
 
 beforeAll(async () => {
-  server = await startTestServer('money_settlement', { BILLING_INTERVAL_MS: '3600000' });
-  db = await sqlClient(server.databaseUrl);
+  ({ server, db } = await openMoneyServer('money_settlement', { BILLING_INTERVAL_MS: '3600000' }));
 });
 afterAll(async () => {
-  expect(await auditMoney(db)).toEqual([]);
-  await db.end();
-  await server.close();
+  await closeMoneyServer({ server, db });
 });
 
 const ban = (callId: number, userId: number, banType: 'account' | 'stream', title: string) =>
