@@ -93,3 +93,20 @@ export function banTypeSelect() {
     h('option', { value: 'account', title: '封号: account closed' }, 'account ban'),
   );
 }
+
+/** The `admin_actions` rows of a machine or a user: when, who, what, and its payload. */
+export function adminActionsTable(actions, payloadHeader) {
+  return table(
+    ['Time', 'Admin', 'Action', payloadHeader],
+    actions.map((action) =>
+      h(
+        'tr',
+        null,
+        h('td', null, formatTime(Date.parse(action.createdAt))),
+        h('td', null, action.actor),
+        h('td', null, action.action),
+        h('td', null, JSON.stringify(action.payload)),
+      ),
+    ),
+  );
+}

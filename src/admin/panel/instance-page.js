@@ -5,6 +5,7 @@
  */
 import { ApiError, api, chartOf, runAction } from './api.js';
 import {
+  adminActionsTable,
   banTypeSelect,
   clear,
   formatTime,
@@ -248,24 +249,7 @@ export function renderInstance(main, kind, id) {
       ),
     );
     if (detail.actions.length) {
-      blocks.push(
-        section(
-          'Admin actions taken',
-          table(
-            ['Time', 'Admin', 'Action', 'Outcome'],
-            detail.actions.map((action) =>
-              h(
-                'tr',
-                null,
-                h('td', null, formatTime(Date.parse(action.createdAt))),
-                h('td', null, action.actor),
-                h('td', null, action.action),
-                h('td', null, JSON.stringify(action.payload)),
-              ),
-            ),
-          ),
-        ),
-      );
+      blocks.push(section('Admin actions taken', adminActionsTable(detail.actions, 'Outcome')));
     }
     clear(main).append(...blocks);
   }

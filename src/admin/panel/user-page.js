@@ -3,7 +3,16 @@
  * recent calls, and the admin's warn / ban / unban forms. Never shows a token (the API has none).
  */
 import { ApiError, api, runAction } from './api.js';
-import { banTypeSelect, clear, formatTime, h, machineLink, section, table } from './dom.js';
+import {
+  adminActionsTable,
+  banTypeSelect,
+  clear,
+  formatTime,
+  h,
+  machineLink,
+  section,
+  table,
+} from './dom.js';
 
 function lookupForm(current) {
   const input = h('input', {
@@ -185,22 +194,7 @@ export function renderUser(main, userId) {
           : h('p', { class: 'hint' }, 'No calls yet.'),
       ),
       user.adminActions.length
-        ? section(
-            'Admin actions taken',
-            table(
-              ['Time', 'Admin', 'Action', 'Details'],
-              user.adminActions.map((action) =>
-                h(
-                  'tr',
-                  null,
-                  h('td', null, formatTime(Date.parse(action.createdAt))),
-                  h('td', null, action.actor),
-                  h('td', null, action.action),
-                  h('td', null, JSON.stringify(action.payload)),
-                ),
-              ),
-            ),
-          )
+        ? section('Admin actions taken', adminActionsTable(user.adminActions, 'Details'))
         : null,
     );
   }
