@@ -32,6 +32,22 @@ async function app(token: string): Promise<TestClient> {
   return client;
 }
 
+/**
+ * A live call at 60 diamonds a minute (unitPrice 30) by a guest holding `diamonds`, watched from his
+ * app until the server ends it: answers the parties, his app and the call, and the call's last view.
+ */
+async function callUntilBroke(diamonds: number) {
+  const { guest, anchor } = await pairOf(server, { diamond: diamonds, unitPrice: 30 });
+  const guestApp = await app(guest.token);
+  const callId = await liveCall(server, guest, anchor);
+  const ended = await guestApp.next(
+    'call:update',
+    (view) => view.roomInstanceId === callId && view.state === 'settled',
+    15_000,
+  );
+  return { guest, anchor, guestApp, callId, ended };
+}
+
 async function createGift(cost: number) {
   const response = await server.request('POST', '/admin/api/gifts', {
     body: { name: 'Rose', imgUrl: 'https://img.example/rose.png', cost, effect: 'petals' },
@@ -119,15 +135,7 @@ describe('a paid call from first minute to settlement screens', () => {
 
   it('warns the guest before his money runs out, then ends the call itself and leaves the unspendable rest', async () => {
     // 150 diamonds at 60 a minute: minutes 1 and 2 are paid, 30 are left, minute 3 cannot be.
-    const { guest, anchor } = await pairOf(server, { diamond: 150, unitPrice: 30 });
-    const guestApp = await app(guest.token);
-    const callId = await liveCall(server, guest, anchor);
-
-    const ended = await guestApp.next(
-      'call:update',
-      (view) => view.roomInstanceId === callId && view.state === 'settled',
-      15_000,
-    );
+    const { guest, anchor, guestApp, callId, ended } = await callUntilBroke(150);
     expect(ended).toMatchObject({ reason: 'insufficient_funds', minutes: 2 });
 
     const warning = guestApp.received.findIndex(
@@ -179,14 +187,7 @@ describe('a paid call from first minute to settlement screens', () => {
   });
 
   it('spends a balance that is an exact number of minutes down to 0', async () => {
-    const { guest, anchor } = await pairOf(server, { diamond: 120, unitPrice: 30 });
-    const guestApp = await app(guest.token);
-    const callId = await liveCall(server, guest, anchor);
-    const ended = await guestApp.next(
-      'call:update',
-      (view) => view.roomInstanceId === callId && view.state === 'settled',
-      15_000,
-    );
+    const { guest, anchor, callId, ended } = await callUntilBroke(120);
     expect(ended).toMatchObject({ reason: 'insufficient_funds', minutes: 2 });
     expect(await balance(db, guest.userId, 'diamond')).toBe(0);
     const info = await post(server, '/app/user/getCurrentUserInfo', { token: guest.token });
