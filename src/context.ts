@@ -35,7 +35,7 @@ import {
 import { createLiveStreams } from './tencent/live-streams.js';
 import { createAuthenticator } from './users/authenticator.js';
 import { createUsersService } from './users/users.service.js';
-import { createWechatSignIn } from './wechat/wechat-accounts.service.js';
+import { createWechatSignIn } from './users/wechat-accounts.service.js';
 
 export interface ContextOptions {
   config: AppConfig;

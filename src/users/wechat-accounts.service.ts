@@ -3,11 +3,11 @@ import type { Redis } from 'ioredis';
 import type { Db } from '../db/client.js';
 import { type User, type UserRole, users } from '../db/schema/index.js';
 import { badRequest, forbidden } from '../errors.js';
-import { issueToken } from '../users/tokens.js';
-import type { UsersService } from '../users/users.service.js';
-import { createCode2Session, type WeChatSession } from './code2session.js';
-import { createLoginSessions, type LoginSessions } from './login-sessions.js';
-import { type DecryptedUserData, decryptUserData } from './user-data.js';
+import { createCode2Session, type WeChatSession } from '../wechat/code2session.js';
+import { type DecryptedUserData, decryptUserData } from '../wechat/user-data.js';
+import { issueToken } from './tokens.js';
+import type { UsersService } from './users.service.js';
+import { createLoginSessions, type LoginSessions } from './wechat-login-sessions.js';
 
 export interface WechatAccountsDeps {
   db: Db;

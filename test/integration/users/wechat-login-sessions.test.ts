@@ -2,8 +2,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { badRequest } from '../../../src/errors.js';
+import { createLoginSessions } from '../../../src/users/wechat-login-sessions.js';
 import type { WeChatSession } from '../../../src/wechat/code2session.js';
-import { createLoginSessions } from '../../../src/wechat/login-sessions.js';
 import { deleteKeysWithPrefix } from '../../helpers/redis.js';
 import { TEST_REDIS_URL, uniqueName } from '../../helpers/services.js';
 

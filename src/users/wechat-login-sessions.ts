@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Code2Session, WeChatSession } from './code2session.js';
+import type { Code2Session, WeChatSession } from '../wechat/code2session.js';
 
 export interface LoginSessionsOptions {
   redis: Redis;
