@@ -5,9 +5,10 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acceptCall, ringingCall, startCall } from '../e2e/moderation/call-driver.js';
 import { startTestServer, type TestServer } from '../helpers/app.js';
+import { START_COMMANDS, TEST_CHROMIUM } from '../helpers/services.js';
 
-/** Debian's chromium (`apt-get install chromium`, see .ci/run), driven by playwright-core. */
-const CHROMIUM = '/usr/bin/chromium';
+/** Debian's chromium (`apt-get install chromium`, see .ci/run) or TEST_CHROMIUM, driven by playwright-core. */
+const CHROMIUM = TEST_CHROMIUM;
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -25,7 +26,7 @@ let server: TestServer;
 let browser: Browser;
 beforeAll(async () => {
   if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (see .ci/run)`);
+    throw new Error(`${CHROMIUM} is missing: ${START_COMMANDS.chromium} (or set TEST_CHROMIUM)`);
   server = await startTestServer('admin_panel');
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   await mkdir(OUTPUT, { recursive: true });

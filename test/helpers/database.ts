@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { type Database, openDatabase } from '../../src/db/client.js';
+import { recordCreated, recordDropped } from './database-ledger.js';
 import { TEST_POSTGRES_URL, uniqueName } from './services.js';
 
 export interface TestDatabase {
@@ -22,13 +23,16 @@ async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
 export async function createEmptyDatabase(label: string): Promise<TestDatabase> {
   const name = uniqueName(label);
   await admin((client) => client.query(`create database "${name}"`));
+  recordCreated(name);
   const url = new URL(TEST_POSTGRES_URL);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
     name,
-    drop: () =>
-      admin((client) => client.query(`drop database if exists "${name}" with (force)`)).then(() => {}),
+    drop: async () => {
+      await admin((client) => client.query(`drop database if exists "${name}" with (force)`));
+      recordDropped(name);
+    },
   };
 }
 
