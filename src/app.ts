@@ -18,7 +18,7 @@ import type { AppContext } from './context.js';
 import { describeError } from './http/describe-error.js';
 import { healthRoutes } from './http/health.routes.js';
 import { idempotency } from './http/idempotency.js';
-import { createMetricsRegistry, registerMetrics } from './http/metrics.js';
+import { registerMetrics } from './http/metrics.js';
 import { paidCallCallRoutes } from './http/paid-call/calls.routes.js';
 import { paidCallEnvelope } from './http/paid-call/envelope.js';
 import { paidCallGiftSendingRoutes } from './http/paid-call/gift-sending.routes.js';
@@ -93,7 +93,7 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  registerMetrics(app, createMetricsRegistry());
+  registerMetrics(app, context.metrics);
   await app.register(healthRoutes, {
     probes: {
       postgres: () => context.database.ping(),

@@ -14,6 +14,7 @@ import type { Database } from './db/client.js';
 import { pushGift } from './gifts/gift-push.js';
 import { createGiftSendingService } from './gifts/gift-sending.service.js';
 import { createGiftsService } from './gifts/gifts.service.js';
+import { createMetricsRegistry } from './http/metrics.js';
 import { createAdminActionsRepository } from './moderation/admin-actions.repository.js';
 import { createModerationService } from './moderation/moderation.service.js';
 import { createPayments } from './payments/index.js';
@@ -32,6 +33,7 @@ import {
   type MachineRuntime,
   type RuntimeLogger,
 } from './runtime/index.js';
+import { createTencentIm } from './tencent/im/index.js';
 import { createLiveStreams } from './tencent/live-streams.js';
 import { createAuthenticator } from './users/authenticator.js';
 import { createUsersService } from './users/users.service.js';
@@ -63,6 +65,15 @@ export async function createAppContext(options: ContextOptions) {
   const redis = redisClient(options.redisUrl, 'commands');
   const prefix = config.redisPrefix;
   let io: AppSocketServer | undefined;
+  const metrics = createMetricsRegistry();
+  const im = createTencentIm({
+    tencent: config.tencent,
+    redis,
+    redisUrl: options.redisUrl,
+    prefix,
+    logger,
+    metrics,
+  });
 
   const users = createUsersService(db, {
     tokenTtlMs: config.tokenTtlMs,
@@ -201,6 +212,8 @@ export async function createAppContext(options: ContextOptions) {
     database,
     redis,
     logger,
+    metrics,
+    im,
     users,
     gifts,
     configs,
@@ -229,9 +242,11 @@ export async function createAppContext(options: ContextOptions) {
     async startBackgroundWork() {
       await presence.start();
       runtime.startWorker({ recoverEveryMs: 10_000 });
+      im.delivery.start();
     },
     async close() {
       await runtime.close();
+      await im.delivery.close();
       await presence.stop().catch(() => {});
       redis.disconnect();
     },

@@ -49,6 +49,18 @@ export const ConfigSchema = Type.Object({
   LIVE_PUSH_DOMAIN: Type.Optional(Type.String({ minLength: 1 })),
   LIVE_PLAY_DOMAIN: Type.Optional(Type.String({ minLength: 1 })),
   LIVE_PUSH_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  /** Tencent IM server REST API host (Tencent has regional hosts; tests point it at a local stand-in). */
+  TENCENT_IM_API_BASE: Type.String({ default: 'https://console.tim.qq.com', pattern: '^https?://' }),
+  /** The IM app admin account the server calls as; it must be an App admin in the IM console. */
+  TENCENT_IM_ADMIN: Type.String({ default: 'administrator', pattern: '^[A-Za-z0-9_-]{1,32}$' }),
+  /** The IM console's callback token; set: im_notify/ checks each callback's Sign and RequestTime. */
+  TENCENT_IM_CALLBACK_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
+  /** An IM REST call that has not answered after this long is abandoned and retried later. */
+  TENCENT_IM_TIMEOUT_MS: Type.Integer({ default: 5_000, minimum: 1 }),
+  /** Longest wait between two attempts of a failing IM call (the backoff doubles up to this). */
+  TENCENT_IM_MAX_BACKOFF_MS: Type.Integer({ default: 30_000, minimum: 10 }),
+  /** IM REST calls per second, shared by all processes (Tencent allows 200/s for send_group_msg). */
+  TENCENT_IM_RATE_PER_SECOND: Type.Integer({ default: 200, minimum: 2 }),
   /** Lifetime of a signed push/play URL. */
   LIVE_URL_TTL_SECONDS: Type.Integer({ default: 86_400, minimum: 60 }),
   /** WeChat mini-program credentials and API base (tests point it at a local server). */

@@ -26,6 +26,14 @@ export interface AppConfig {
     playDomain: string;
     pushKey: string;
     urlTtlSeconds: number;
+    im: {
+      apiBase: string;
+      admin: string;
+      callbackToken: string | undefined;
+      timeoutMs: number;
+      maxBackoffMs: number;
+      ratePerSecond: number;
+    };
   };
   wechat: { appId: string; appSecret: string; apiBase: string };
   wechatPay: WechatPayConfig;
@@ -84,6 +92,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       playDomain: orDevelopment('LIVE_PLAY_DOMAIN'),
       pushKey: orDevelopment('LIVE_PUSH_KEY'),
       urlTtlSeconds: raw.LIVE_URL_TTL_SECONDS,
+      im: {
+        apiBase: raw.TENCENT_IM_API_BASE.replace(/\/+$/, ''),
+        admin: raw.TENCENT_IM_ADMIN,
+        callbackToken: raw.TENCENT_IM_CALLBACK_TOKEN,
+        timeoutMs: raw.TENCENT_IM_TIMEOUT_MS,
+        maxBackoffMs: raw.TENCENT_IM_MAX_BACKOFF_MS,
+        ratePerSecond: raw.TENCENT_IM_RATE_PER_SECOND,
+      },
     },
     wechat: {
       appId: orDevelopment('WECHAT_APP_ID'),
