@@ -1,12 +1,23 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
 import { resolveAdminToken } from './admin/admin-token.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config/index.js';
 import { type AppContext, createAppContext } from './context.js';
-import { openDatabase } from './db/client.js';
+import { type Database, openDatabase } from './db/client.js';
 import { createLogger } from './logger.js';
-import { RedisUnavailableError, resolveRedis } from './redis/private-redis.js';
+import { RedisUnavailableError, type ResolvedRedis, resolveRedis } from './redis/private-redis.js';
+import {
+  bindRedisPrefix,
+  type DatabaseIdentity,
+  describeDatabase,
+  persistenceWarning,
+  RedisBindingError,
+  readDatabaseIdentity,
+} from './redis/redis-binding.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -28,13 +39,34 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const bootLog = (message: string) => {
     if (options.logger !== false) console.log(`[boot] ${message}`);
   };
+  bootLog(`starting: NODE_ENV=${process.env.NODE_ENV ?? 'unset'}, DATA_DIR=${path.resolve(config.dataDir)}`);
   const redis = await resolveRedis(config.redisUrl, config.dataDir, bootLog);
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  const pgliteDir = path.resolve(config.dataDir, 'pglite');
+  const databaseLabel = describeDatabase(config.databaseUrl, pgliteDir);
+  const firstPgliteStart = !config.databaseUrl && !existsSync(path.join(pgliteDir, 'PG_VERSION'));
   bootLog(
-    database.driver === 'pglite'
-      ? `database: embedded PGlite in ${config.dataDir}/pglite`
-      : 'database: Postgres',
+    `opening ${databaseLabel} and applying migrations` +
+      (firstPgliteStart ? ' (a first start creates it: this takes a while)' : ''),
   );
+  const openedAt = Date.now();
+  let database: Database;
+  try {
+    database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  } catch (error) {
+    await redis.privateRedis?.stop();
+    throw error;
+  }
+  bootLog(`database ready in ${((Date.now() - openedAt) / 1000).toFixed(1)} s: ${databaseLabel}`);
+  try {
+    await bindRedis(redis, config.redisPrefix, await readDatabaseIdentity(database.db, databaseLabel), {
+      bootLog,
+      warn: (message) => logger.warn(message),
+    });
+  } catch (error) {
+    await database.close();
+    await redis.privateRedis?.stop();
+    throw error;
+  }
   const admin = await resolveAdminToken(config.adminToken, config.dataDir);
   const context = await createAppContext({
     config,
@@ -68,12 +100,44 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   return { app, context, url: address, close };
 }
 
+/** Names the Redis in use, claims its prefix for this database (or refuses), warns if it keeps nothing. */
+async function bindRedis(
+  redis: ResolvedRedis,
+  prefix: string,
+  database: DatabaseIdentity,
+  log: { bootLog(message: string): void; warn(message: string): void },
+): Promise<void> {
+  const client = new Redis(redis.url, { maxRetriesPerRequest: 2, lazyConnect: true });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    const binding = await bindRedisPrefix(client, { url: redis.url, prefix }, database);
+    const kind = redis.privateRedis
+      ? `private redis-server, pid ${redis.privateRedis.pid}${redis.privateRedis.reused ? ', reused' : ''}, AOF everysec`
+      : 'external';
+    log.bootLog(
+      `redis: ${redis.url} (${kind}), prefix ${prefix}, ` +
+        (binding === 'claimed' ? 'claimed for this database' : 'bound to this database'),
+    );
+    if (!redis.privateRedis) {
+      const warning = await persistenceWarning(client, redis.url);
+      if (warning) log.warn(warning);
+    }
+  } finally {
+    client.disconnect();
+  }
+}
+
 async function main(): Promise<void> {
   let server: RunningServer;
   try {
     server = await startServer();
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof RedisUnavailableError) {
+    if (
+      error instanceof ConfigError ||
+      error instanceof RedisUnavailableError ||
+      error instanceof RedisBindingError
+    ) {
       console.error(error.message);
       process.exit(1);
     }

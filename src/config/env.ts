@@ -14,8 +14,11 @@ export const ConfigSchema = Type.Object({
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   /** Where PGlite, a private Redis and the generated admin token live when nothing else is configured. */
   DATA_DIR: Type.String({ default: './data', minLength: 1 }),
-  /** Redis for machine snapshots, jobs and the Socket.IO adapter. Nothing answering: a private redis-server is started. */
-  REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379', pattern: '^rediss?://' }),
+  /**
+   * Redis for machine snapshots, jobs and the Socket.IO adapter; it must answer. Unset: a private,
+   * persistent redis-server in DATA_DIR/redis (if installed), else redis://127.0.0.1:6379.
+   */
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   /** Prefix of every Redis key and BullMQ queue, so several deployments can share one Redis. */
   REDIS_PREFIX: Type.String({ default: 'co:', pattern: '^[A-Za-z0-9_.-]+:$' }),
   /** Bearer token of the admin API and panel. Unset: one is generated, printed once and kept under DATA_DIR. */

@@ -8,7 +8,8 @@ export interface AppConfig {
   host: string;
   databaseUrl: string | undefined;
   dataDir: string;
-  redisUrl: string;
+  /** Unset: the private Redis in DATA_DIR (src/redis/private-redis.ts). */
+  redisUrl: string | undefined;
   redisPrefix: string;
   adminToken: string | undefined;
   ringTimeoutMs: number;

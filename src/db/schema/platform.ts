@@ -57,3 +57,13 @@ export const adminActions = pgTable(
   },
   (table) => [index('admin_actions_target_idx').on(table.targetKind, table.targetId)],
 );
+
+/**
+ * This database's identity, one row made by its migration. A Redis key prefix records it when a
+ * server first uses the prefix, so another database's server cannot run this one's timers.
+ */
+export const deploymentIdentity = pgTable('deployment_identity', {
+  key: text('key').primaryKey(),
+  id: text('id').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});

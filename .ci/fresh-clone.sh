@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# A newcomer's first minutes, scripted: clone this repository, `npm ci`, `npm start` with no
+# environment at all, /healthz answers 200, stop (exit 0, the private Redis gone with it). Then the
+# same clone against a shared Redis whose prefix another database claimed must refuse to start.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+work="$(mktemp -d "${TMPDIR:-/tmp}/fresh-clone.XXXXXX")"
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then kill -KILL "$server_pid" || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+git clone --quiet "$repo" "$work/clone"
+cd "$work/clone"
+npm ci --no-audit --no-fund --loglevel=error
+
+port=3000
+if (exec 3<>/dev/tcp/127.0.0.1/3000) 2>/dev/null; then
+  # Something else holds the default port on this machine; the only variable we then pass is PORT.
+  port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+fi
+
+wait_healthy() {
+  for _ in $(seq 1 180); do
+    if curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; then return 0; fi
+    if ! kill -0 "$server_pid" 2>/dev/null; then return 1; fi
+    sleep 1
+  done
+  return 1
+}
+
+echo "== fresh clone: npm start with no environment (port $port)"
+if [ "$port" = 3000 ]; then env -i PATH="$PATH" HOME="$HOME" npm start >"$work/start.log" 2>&1 &
+else env -i PATH="$PATH" HOME="$HOME" PORT="$port" npm start >"$work/start.log" 2>&1 &
+fi
+server_pid=$!
+if ! wait_healthy; then cat "$work/start.log"; echo "FAIL: /healthz never answered 200"; exit 1; fi
+curl -s "http://127.0.0.1:$port/healthz"; echo
+grep '^\[boot\]' "$work/start.log"
+redis_pid=$(cat data/redis/redis.pid)
+kill -TERM "$server_pid"
+wait "$server_pid" || { cat "$work/start.log"; echo "FAIL: npm start did not exit 0 on SIGTERM"; exit 1; }
+server_pid=""
+if kill -0 "$redis_pid" 2>/dev/null; then echo "FAIL: the private redis-server (pid $redis_pid) outlived the server"; exit 1; fi
+echo "ok: started, answered /healthz, stopped with its private Redis"
+
+echo "== fresh clone: a Redis prefix that belongs to another database"
+prefix="freshclone_$$_$RANDOM:"
+shared_redis="redis://127.0.0.1:6379"
+env -i PATH="$PATH" HOME="$HOME" PORT="$port" REDIS_URL="$shared_redis" REDIS_PREFIX="$prefix" \
+  npm start >"$work/owner.log" 2>&1 &
+server_pid=$!
+if ! wait_healthy; then cat "$work/owner.log"; echo "FAIL: the owner never answered"; exit 1; fi
+kill -TERM "$server_pid"; wait "$server_pid" || true; server_pid=""
+# Another checkout: its own embedded database (a new DATA_DIR), the same Redis and prefix.
+set +e
+env -i PATH="$PATH" HOME="$HOME" PORT="$port" REDIS_URL="$shared_redis" REDIS_PREFIX="$prefix" \
+  DATA_DIR="$work/other-data" npm start >"$work/foreign.log" 2>&1
+code=$?
+set -e
+redis-cli -u "$shared_redis" --scan --pattern "${prefix}*" | xargs -r redis-cli -u "$shared_redis" unlink >/dev/null
+if [ "$code" = 0 ] || ! grep -q "belongs to another database" "$work/foreign.log"; then
+  cat "$work/foreign.log"; echo "FAIL: a foreign database's prefix was not refused (exit $code)"; exit 1
+fi
+grep -A3 "Refusing to start" "$work/foreign.log"
+echo "ok: refused a prefix bound to another database (exit $code)"
