@@ -7,7 +7,7 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/fresh-clone.XXXXXX")"
 server_pid=""
 cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then kill -KILL "$server_pid" || true; fi
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then kill -KILL -- "-$server_pid" || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -22,6 +22,15 @@ if (exec 3<>/dev/tcp/127.0.0.1/3000) 2>/dev/null; then
   port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 fi
 
+# npm exits at once on SIGTERM; the server it ran finishes its shutdown after it.
+stop_group() {
+  kill -TERM -- "-$server_pid" 2>/dev/null || true
+  wait "$server_pid" || true
+  for _ in $(seq 1 60); do kill -0 -- "-$server_pid" 2>/dev/null || break; sleep 0.5; done
+  if kill -0 -- "-$server_pid" 2>/dev/null; then echo "FAIL: the server did not stop on SIGTERM"; exit 1; fi
+  server_pid=""
+}
+
 wait_healthy() {
   for _ in $(seq 1 180); do
     if curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; then return 0; fi
@@ -32,28 +41,28 @@ wait_healthy() {
 }
 
 echo "== fresh clone: npm start with no environment (port $port)"
-if [ "$port" = 3000 ]; then env -i PATH="$PATH" HOME="$HOME" npm start >"$work/start.log" 2>&1 &
-else env -i PATH="$PATH" HOME="$HOME" PORT="$port" npm start >"$work/start.log" 2>&1 &
+# setsid: npm and the server in a process group of their own, stopped together as a terminal would.
+if [ "$port" = 3000 ]; then setsid env -i PATH="$PATH" HOME="$HOME" npm start >"$work/start.log" 2>&1 &
+else setsid env -i PATH="$PATH" HOME="$HOME" PORT="$port" npm start >"$work/start.log" 2>&1 &
 fi
 server_pid=$!
 if ! wait_healthy; then cat "$work/start.log"; echo "FAIL: /healthz never answered 200"; exit 1; fi
 curl -s "http://127.0.0.1:$port/healthz"; echo
 grep '^\[boot\]' "$work/start.log"
 redis_pid=$(cat data/redis/redis.pid)
-kill -TERM "$server_pid"
-wait "$server_pid" || { cat "$work/start.log"; echo "FAIL: npm start did not exit 0 on SIGTERM"; exit 1; }
-server_pid=""
+stop_group
+grep -q '"msg":"shutting down"' "$work/start.log" || { cat "$work/start.log"; echo "FAIL: no orderly shutdown"; exit 1; }
 if kill -0 "$redis_pid" 2>/dev/null; then echo "FAIL: the private redis-server (pid $redis_pid) outlived the server"; exit 1; fi
 echo "ok: started, answered /healthz, stopped with its private Redis"
 
 echo "== fresh clone: a Redis prefix that belongs to another database"
 prefix="freshclone_$$_$RANDOM:"
 shared_redis="redis://127.0.0.1:6379"
-env -i PATH="$PATH" HOME="$HOME" PORT="$port" REDIS_URL="$shared_redis" REDIS_PREFIX="$prefix" \
+setsid env -i PATH="$PATH" HOME="$HOME" PORT="$port" REDIS_URL="$shared_redis" REDIS_PREFIX="$prefix" \
   npm start >"$work/owner.log" 2>&1 &
 server_pid=$!
 if ! wait_healthy; then cat "$work/owner.log"; echo "FAIL: the owner never answered"; exit 1; fi
-kill -TERM "$server_pid"; wait "$server_pid" || true; server_pid=""
+stop_group
 # Another checkout: its own embedded database (a new DATA_DIR), the same Redis and prefix.
 set +e
 env -i PATH="$PATH" HOME="$HOME" PORT="$port" REDIS_URL="$shared_redis" REDIS_PREFIX="$prefix" \
