@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # A newcomer's first minutes, scripted: clone this repository, `npm ci`, `npm start` with no
-# environment at all, /healthz answers 200, stop (exit 0, the private Redis gone with it). Then the
-# same clone against a shared Redis whose prefix another database claimed must refuse to start.
+# environment at all, /healthz answers 200, stop (the private Redis gone with it). Then the same
+# clone against a shared Redis whose prefix another database claimed must refuse to start. Then the
+# production path the Dockerfile takes: `npm run build`, `npm prune --omit=dev` (no tsx, no
+# TypeScript, no pino-pretty), `npm run start:prod` refuses NODE_ENV=production without credentials
+# and serves /healthz without it.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/fresh-clone.XXXXXX")"
@@ -75,3 +78,23 @@ if [ "$code" = 0 ] || ! grep -q "belongs to another database" "$work/foreign.log
 fi
 grep -A3 "Refusing to start" "$work/foreign.log"
 echo "ok: refused a prefix bound to another database (exit $code)"
+
+echo "== production build: npm run build, production dependencies only, npm run start:prod"
+npm run build --silent
+npm prune --omit=dev --no-audit --no-fund --loglevel=error
+test ! -e node_modules/tsx && test ! -e node_modules/typescript && test ! -e node_modules/pino-pretty
+set +e
+env -i PATH="$PATH" HOME="$HOME" NODE_ENV=production PORT="$port" npm run start:prod >"$work/prod-refused.log" 2>&1
+code=$?
+set -e
+if [ "$code" = 0 ] || ! grep -q "Refusing to start with NODE_ENV=production" "$work/prod-refused.log"; then
+  cat "$work/prod-refused.log"; echo "FAIL: production started without credentials (exit $code)"; exit 1
+fi
+grep -A3 "Refusing to start" "$work/prod-refused.log"
+setsid env -i PATH="$PATH" HOME="$HOME" PORT="$port" npm run start:prod >"$work/prod.log" 2>&1 &
+server_pid=$!
+if ! wait_healthy; then cat "$work/prod.log"; echo "FAIL: the compiled server never answered"; exit 1; fi
+stop_group
+if grep -q "tsx" "$work/prod.log"; then cat "$work/prod.log"; echo "FAIL: the compiled server used tsx"; exit 1; fi
+grep -q '"msg":"shutting down"' "$work/prod.log" || { cat "$work/prod.log"; echo "FAIL: no JSON log line"; exit 1; }
+echo "ok: compiled server refused production without credentials, served /healthz on production dependencies"

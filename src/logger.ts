@@ -1,12 +1,52 @@
-import { type Logger, pino } from 'pino';
+import { createRequire } from 'node:module';
+import { type Logger, pino, type TransportSingleOptions } from 'pino';
+
+export interface LogOutput {
+  /** Whether stdout is a terminal. */
+  isTTY: boolean;
+  nodeEnv: string | undefined;
+  /** Whether pino-pretty (a devDependency) is installed. */
+  prettyInstalled: boolean;
+}
+
+function prettyInstalled(): boolean {
+  try {
+    createRequire(import.meta.url).resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Readable, coloured lines for a person at a terminal; JSON lines everywhere else (a pipe, a file,
+ * a container's log collector). Production never pretty-prints and never needs pino-pretty, which
+ * `npm ci --omit=dev` leaves out.
+ */
+export function prettyTransport(output: LogOutput): TransportSingleOptions | undefined {
+  if (!output.isTTY || output.nodeEnv === 'production' || !output.prettyInstalled) return undefined;
+  return {
+    target: 'pino-pretty',
+    options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' },
+  };
+}
 
 /**
  * The one logger of a process, shared by Fastify and the background work. Credentials are
  * redacted wherever they could appear: tokens in headers, bodies and query strings, vendor secrets.
  */
-export function createLogger(level: string): Logger {
+export function createLogger(
+  level: string,
+  output: LogOutput = {
+    isTTY: process.stdout.isTTY === true,
+    nodeEnv: process.env.NODE_ENV,
+    prettyInstalled: level !== 'silent' && prettyInstalled(),
+  },
+): Logger {
+  const transport = level === 'silent' ? undefined : prettyTransport(output);
   return pino({
     level,
+    ...(transport ? { transport } : {}),
     redact: {
       paths: [
         'req.headers.authorization',

@@ -39,7 +39,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const bootLog = (message: string) => {
     if (options.logger !== false) console.log(`[boot] ${message}`);
   };
-  bootLog(`starting: NODE_ENV=${process.env.NODE_ENV ?? 'unset'}, DATA_DIR=${path.resolve(config.dataDir)}`);
+  bootLog(`starting: NODE_ENV=${config.nodeEnv ?? 'unset'}, DATA_DIR=${path.resolve(config.dataDir)}`);
   const redis = await resolveRedis(config.redisUrl, config.dataDir, bootLog);
   const pgliteDir = path.resolve(config.dataDir, 'pglite');
   const databaseLabel = describeDatabase(config.databaseUrl, pgliteDir);

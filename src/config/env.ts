@@ -6,6 +6,11 @@ import { type Static, Type } from 'typebox';
  * process with a message naming the variable (see formatConfigError).
  */
 export const ConfigSchema = Type.Object({
+  /**
+   * `production` makes the server refuse to start with a missing or example ADMIN_TOKEN or with any
+   * vendor credential on its development value (the Docker image sets it); anything else is development.
+   */
+  NODE_ENV: Type.Optional(Type.String({ minLength: 1 })),
   /** HTTP and Socket.IO port. */
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65_535 }),
   /** Interface to listen on; the Docker image sets 0.0.0.0. */

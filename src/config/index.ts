@@ -4,6 +4,8 @@ import { type WechatPayConfig, wechatPayConfig } from './wechat-pay.js';
 export { ConfigError };
 
 export interface AppConfig {
+  nodeEnv: string | undefined;
+  production: boolean;
   port: number;
   host: string;
   databaseUrl: string | undefined;
@@ -70,7 +72,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (raw.UNIT_PRICE_MIN > raw.UNIT_PRICE_MAX) {
     throw new ConfigError('Invalid configuration:\n  UNIT_PRICE_MIN must be <= UNIT_PRICE_MAX');
   }
-  return {
+  const production = raw.NODE_ENV === 'production';
+  const config: AppConfig = {
+    nodeEnv: raw.NODE_ENV,
+    production,
     port: raw.PORT,
     host: raw.HOST,
     databaseUrl: raw.DATABASE_URL,
@@ -113,4 +118,30 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: raw.LOG_LEVEL,
     developmentFallbacks,
   };
+  if (production) refuseDevelopmentSettings(raw, developmentFallbacks);
+  return config;
+}
+
+/** Admin tokens that appear in examples (the old Compose default among them): never a real secret. */
+const EXAMPLE_ADMIN_TOKEN = /change-?me|example|placeholder|^(.)\1+$/i;
+
+/**
+ * Under NODE_ENV=production a development value is a mistake, not a convenience: the admin API
+ * would be open to anyone who read the README, and the vendors would reject every signature.
+ */
+function refuseDevelopmentSettings(raw: RawConfig, developmentFallbacks: string[]): void {
+  const problems: string[] = [];
+  if (!raw.ADMIN_TOKEN) {
+    problems.push('ADMIN_TOKEN is unset (set a long random token, e.g. `openssl rand -hex 32`)');
+  } else if (EXAMPLE_ADMIN_TOKEN.test(raw.ADMIN_TOKEN)) {
+    problems.push('ADMIN_TOKEN is an example value (set a long random token, e.g. `openssl rand -hex 32`)');
+  }
+  for (const name of developmentFallbacks) {
+    problems.push(`${name} is unset, so it would run on a development value`);
+  }
+  if (problems.length === 0) return;
+  throw new ConfigError(
+    `Refusing to start with NODE_ENV=production:\n${problems.map((problem) => `  ${problem}`).join('\n')}\n` +
+      "Set these variables (see the README's configuration table), or unset NODE_ENV to run for development.",
+  );
 }
