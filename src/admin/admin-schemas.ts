@@ -9,6 +9,9 @@ export const InstanceId = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,128}$' });
 /** Calls and rooms are numbered. */
 export const NumericId = Type.String({ pattern: '^[0-9]{1,19}$' });
 
+/** The operator's note on a destructive action (hang up, end, ban, remove), kept in admin_actions. */
+export const AdminReason = Type.String({ minLength: 1, maxLength: 500 });
+
 export const ErrorResponse = Type.Object({
   error: Type.String(),
   message: Type.String(),

@@ -36,7 +36,12 @@ export const adminConsoleRoutes: FastifyPluginAsyncTypebox<{ context: AppContext
     }),
   });
   await app.register(adminActionRoutes, {
-    actions: createMachineActions({ runtime: context.runtime, archives, adminActions }),
+    actions: createMachineActions({
+      runtime: context.runtime,
+      archives,
+      adminActions,
+      roomIndex: context.roomIndex,
+    }),
   });
   await app.register(adminUserRoutes, {
     moderation: context.moderation,

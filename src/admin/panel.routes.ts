@@ -1,9 +1,16 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsync } from 'fastify';
 
 const PANEL_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'panel');
+
+/** Browser modules the panel takes from node_modules (served as is, same-origin, no CDN). */
+const require = createRequire(import.meta.url);
+const VENDOR: Record<string, string> = {
+  'idiomorph.js': require.resolve('idiomorph/dist/idiomorph.esm.js'),
+};
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -35,6 +42,8 @@ export const adminPanelRoutes: FastifyPluginAsync = async (app) => {
     const type = CONTENT_TYPES[path.extname(name)];
     if (type) files.set(name, { body: await readFile(path.join(PANEL_DIR, name)), type });
   }
+  const vendor = new Map<string, Buffer>();
+  for (const [name, file] of Object.entries(VENDOR)) vendor.set(name, await readFile(file));
   const page = files.get('index.html');
   if (!page) throw new Error(`admin panel: ${PANEL_DIR}/index.html is missing`);
 
@@ -58,6 +67,19 @@ export const adminPanelRoutes: FastifyPluginAsync = async (app) => {
         return reply.status(404).type('text/plain; charset=utf-8').send('not found');
       }
       return reply.headers(headers).type(file.type).send(file.body);
+    },
+  );
+
+  app.get<{ Params: { file: string } }>(
+    '/admin/vendor/:file',
+    { schema: { hide: true } },
+    async (request, reply) => {
+      const body = vendor.get(request.params.file);
+      if (!body) return reply.status(404).type('text/plain; charset=utf-8').send('not found');
+      return reply
+        .headers(headers)
+        .type(CONTENT_TYPES['.js'] as string)
+        .send(body);
     },
   );
 };

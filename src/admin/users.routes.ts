@@ -4,10 +4,11 @@ import type { User } from '../db/schema/index.js';
 import { Id, StringEnum } from '../http/schemas.js';
 import type { MachineOutcome, ModerationService } from '../moderation/moderation.service.js';
 import { adminActorOf } from './admin-fingerprint.js';
-import { ErrorResponse, ModeratedUserSchema, UserLookupSchema } from './admin-schemas.js';
+import { AdminReason, ErrorResponse, ModeratedUserSchema, UserLookupSchema } from './admin-schemas.js';
 import type { UserLookup } from './user-lookup.js';
 
 const Message = Type.String({ minLength: 1, maxLength: 500 });
+const Reason = Type.Optional(AdminReason);
 
 const moderated = (
   user: User,
@@ -27,6 +28,11 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<{
 }> = async (app, { moderation, lookUpUser }) => {
   const common = { tags: ['admin: users'], security: [{ adminBearer: [] }] };
   const params = Type.Object({ id: Id });
+
+  // A bare POST (no body: unban from a script) is validated as `{}`.
+  app.addHook('preValidation', async (request) => {
+    if (request.method === 'POST') request.body ??= {};
+  });
 
   app.get(
     '/users/:id',
@@ -68,15 +74,15 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<{
           'and settles with title and streamStatus. `call`/`room` say what each machine did.',
         params,
         body: Type.Object(
-          { type: StringEnum(['account', 'stream'] as const), message: Message },
+          { type: StringEnum(['account', 'stream'] as const), message: Message, reason: Reason },
           { additionalProperties: false },
         ),
         response: { 200: ModeratedUserSchema, 404: ErrorResponse },
       },
     },
     async (request) => {
-      const { type, message } = request.body;
-      const result = await moderation.ban(request.params.id, type, message, adminActorOf(request));
+      const { type, message, reason } = request.body;
+      const result = await moderation.ban(request.params.id, type, message, adminActorOf(request), reason);
       return moderated(result.user, { call: result.call, room: result.room });
     },
   );
@@ -84,8 +90,14 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/users/:id/unban',
     {
-      schema: { ...common, params, response: { 200: ModeratedUserSchema, 404: ErrorResponse } },
+      schema: {
+        ...common,
+        params,
+        body: Type.Object({ reason: Reason }, { additionalProperties: false }),
+        response: { 200: ModeratedUserSchema, 404: ErrorResponse },
+      },
     },
-    async (request) => moderated(await moderation.unban(request.params.id, adminActorOf(request))),
+    async (request) =>
+      moderated(await moderation.unban(request.params.id, adminActorOf(request), request.body.reason)),
   );
 };

@@ -83,11 +83,18 @@ export function createModerationService(deps: ModerationDeps) {
       return user;
     },
 
-    async ban(userId: number, type: BanType, message: string, actor: string): Promise<BanResult> {
+    /** `reason` is the operator's own note for the audit log; `message` is what the user is shown. */
+    async ban(
+      userId: number,
+      type: BanType,
+      message: string,
+      actor: string,
+      reason?: string,
+    ): Promise<BanResult> {
       const user = await updateUser(
         userId,
         { banState: type, banMessage: message },
-        { actor, action: 'user.ban', payload: { type, message } },
+        { actor, action: 'user.ban', payload: { type, message, ...(reason ? { reason } : {}) } },
       );
       const call = await sendBan(
         'call',
@@ -104,11 +111,11 @@ export function createModerationService(deps: ModerationDeps) {
       return { user, call, room };
     },
 
-    async unban(userId: number, actor: string): Promise<User> {
+    async unban(userId: number, actor: string, reason?: string): Promise<User> {
       return updateUser(
         userId,
         { banState: 'none', banMessage: '' },
-        { actor, action: 'user.unban', payload: {} },
+        { actor, action: 'user.unban', payload: reason ? { reason } : {} },
       );
     },
 

@@ -3,7 +3,7 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acceptCall, ringingCall, startCall } from '../e2e/moderation/call-driver.js';
+import { acceptCall, liveCall, ringingCall, startCall } from '../e2e/moderation/call-driver.js';
 import { startTestServer, type TestServer } from '../helpers/app.js';
 import { START_COMMANDS, TEST_CHROMIUM } from '../helpers/services.js';
 
@@ -56,6 +56,13 @@ async function screenshot(page: Page, name: string): Promise<void> {
     await mkdir(SCREENSHOTS, { recursive: true });
     await copyFile(file, path.join(SCREENSHOTS, name));
   }
+}
+
+/** Clicks a destructive button, types the reason into the confirmation and confirms. */
+async function confirmWithReason(page: Page, button: string, reason: string): Promise<void> {
+  await page.locator(button).click();
+  await page.locator('#confirm-reason').fill(reason);
+  await page.locator('#confirm-submit').click();
 }
 
 const stateOfRow = (page: Page, callId: string) =>
@@ -133,7 +140,13 @@ describe('admin panel in Chromium', () => {
 
     await screenshot(page, 'admin-call-live.png');
 
+    // Cancelling the confirmation sends nothing.
     await page.locator('#hangup').click();
+    await page.locator('#confirm-cancel').click();
+    expect(await page.locator('#confirm-dialog').isVisible()).toBe(false);
+    expect(await current.getAttribute('data-state')).toBe('call.live');
+
+    await confirmWithReason(page, '#hangup', 'guest reported abuse on the stream');
     await expect.poll(() => page.locator('#settlement').textContent()).toContain('hangup_server');
     await expect.poll(() => current.getAttribute('data-state')).toBe('call.settled');
     const settlement = await page.locator('#settlement').textContent();
@@ -157,11 +170,75 @@ describe('admin panel in Chromium', () => {
 
     await page.locator('#ban-form input[name=message]').fill('Fake profile');
     await page.locator('#ban-form select[name=type]').selectOption('account');
-    await page.locator('#ban-form button[type=submit]').click();
+    await confirmWithReason(page, '#ban-form button[type=submit]', 'photos taken from a model agency');
     await expect.poll(() => page.locator('#ban-state').textContent()).toContain('account: Fake profile');
+    await expect
+      .poll(() => page.locator('#admin-actions').textContent())
+      .toContain('photos taken from a model agency');
     await expect.poll(() => page.locator('#recent-calls').textContent()).toContain('banned');
     await screenshot(page, 'admin-user-page.png');
     expect(await page.content()).not.toContain(call.guest.token);
+    await page.close();
+  });
+});
+
+describe('admin panel in Chromium, while a call is billed every 1.5 s', () => {
+  let billing: TestServer;
+  beforeAll(async () => {
+    billing = await startTestServer('admin_panel_ticks', { BILLING_INTERVAL_MS: '1500' });
+  });
+  afterAll(() => billing?.close());
+
+  const historyLength = (page: Page) => page.locator('#history li').count();
+
+  it('keeps typed text, focus, an open section and the scroll through billing ticks, and a typed reason too', async () => {
+    const page = await browser.newPage({ viewport: { width: 1360, height: 700 } });
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${billing.url}/admin`);
+    await signIn(page, billing.adminToken);
+    const call = await liveCall(billing);
+    await page.goto(`${billing.url}/admin#/machines/call/${call.callId}`);
+    await expect
+      .poll(() => page.locator('#state-chart g.state.current').getAttribute('data-state'))
+      .toBe('call.live');
+
+    await page.locator('#persisted-snapshot summary').click();
+    await page.locator('#machine-ban-form select[name=type]').selectOption('account');
+    await page.locator('#ban-message').fill('Asking guests for money outside the app');
+    await page.evaluate('document.getElementById("ban-message").marked = true; window.scrollTo(0, 300)');
+    const ticksBefore = await historyLength(page);
+    await expect.poll(() => historyLength(page), { timeout: 15_000 }).toBeGreaterThan(ticksBefore);
+
+    // Patched, not rebuilt: the very same input, still focused, with the text; the rest as left.
+    expect(await page.locator('#ban-message').inputValue()).toBe('Asking guests for money outside the app');
+    expect(await page.evaluate('document.activeElement.id')).toBe('ban-message');
+    expect(await page.evaluate('document.getElementById("ban-message").marked')).toBe(true);
+    expect(await page.locator('#machine-ban-form select[name=type]').inputValue()).toBe('account');
+    expect(await page.locator('#persisted-snapshot details').getAttribute('open')).not.toBeNull();
+    expect(await page.evaluate('window.scrollY')).toBe(300);
+
+    // The reason typed into the confirmation survives a tick as well, and lands in the audit log.
+    await page.locator('#machine-ban-form button[type=submit]').click();
+    await page.locator('#confirm-reason').fill('second report this week');
+    const ticksWhileTyping = await historyLength(page);
+    await expect.poll(() => historyLength(page), { timeout: 15_000 }).toBeGreaterThan(ticksWhileTyping);
+    expect(await page.locator('#confirm-reason').inputValue()).toBe('second report this week');
+    await page.locator('#confirm-submit').click();
+    await expect
+      .poll(() => page.locator('#state-chart g.state.current').getAttribute('data-state'))
+      .toBe('call.settled');
+    await expect.poll(() => page.locator('#settlement').textContent()).toContain('banned');
+    const audit = await billing.request('GET', `/admin/api/users/${call.guest.userId}`, {
+      headers: { authorization: `Bearer ${billing.adminToken}` },
+    });
+    expect(audit.body.adminActions[0]).toMatchObject({
+      action: 'user.ban',
+      payload: {
+        type: 'account',
+        message: 'Asking guests for money outside the app',
+        reason: 'second report this week',
+      },
+    });
     await page.close();
   });
 });

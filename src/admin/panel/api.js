@@ -2,6 +2,7 @@
  * The admin API client. The token lives in sessionStorage (this tab only) and goes out as a Bearer
  * header; any 401 forgets it and sends the panel back to the sign-in form.
  */
+import { confirmAction } from './confirm.js';
 import { showNotice } from './notice.js';
 
 const KEY = 'adminToken';
@@ -63,14 +64,28 @@ export function chartOf(kind) {
   return charts.get(kind);
 }
 
-/** Sends one admin action; the machine's answer (or its 409) is shown, then the page reloads. */
-export async function runAction(button, label, path, body, reload) {
+/**
+ * Sends one admin action; the machine's answer (or its 409) is shown, then the page reloads. A
+ * destructive one (`confirm: {title, detail}`) first asks for confirmation and a reason, which
+ * goes with the request into the audit log; cancelling sends nothing. Resolves true when done.
+ */
+export async function runAction(button, label, path, body, reload, confirm) {
+  let payload = body ?? {};
+  if (confirm) {
+    const reason = await confirmAction({ ...confirm, confirmLabel: label });
+    if (reason === null) return false;
+    payload = { ...payload, reason };
+  }
   button.disabled = true;
+  let done = false;
   try {
-    await api(path, { method: 'POST', body });
+    await api(path, { method: 'POST', body: payload });
     showNotice(`${label}: done`);
+    done = true;
   } catch (error) {
     showNotice(error instanceof ApiError ? `${label}: ${error.message}` : String(error), true);
   }
+  button.disabled = false;
   await reload();
+  return done;
 }

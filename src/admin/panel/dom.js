@@ -1,23 +1,120 @@
-/** A tiny DOM builder: text always goes in as text, never as markup. */
+/**
+ * A tiny DOM builder (text always goes in as text, never as markup) and `patch`, which morphs a
+ * page into its new rendering with idiomorph instead of rebuilding it, so what the operator is
+ * doing survives a push: typed text, focus, the chosen option, an opened <details>, the scroll.
+ */
+import { Idiomorph } from '/admin/vendor/idiomorph.js';
+
+/**
+ * Handlers are registered here and named on their element by an attribute (`data-on-click="7"`),
+ * with one listener per event type on the document. A morph copies attributes (idiomorph even
+ * inserts clones of new elements), so the element that stays in the page always names the newest
+ * rendering's handler. Handlers get `(event, element)`: they must read the page through that
+ * element (`element.form`, `element.elements`), never through elements captured from their own
+ * rendering, which a morph throws away.
+ */
+const handlers = new Map();
+let nextHandler = 1;
+const EVENT_TYPES = ['click', 'submit', 'change', 'input'];
+
+for (const type of EVENT_TYPES) {
+  document.addEventListener(type, (event) => {
+    for (let element = event.target; element instanceof Element; element = element.parentElement) {
+      const handler = handlers.get(element.getAttribute(`data-on-${type}`));
+      if (handler) {
+        handler(event, element);
+        return;
+      }
+    }
+  });
+}
+
+function listen(element, type, handler) {
+  if (!EVENT_TYPES.includes(type)) throw new Error(`no delegated ${type} events`);
+  const id = String(nextHandler++);
+  handlers.set(id, handler);
+  element.setAttribute(`data-on-${type}`, id);
+}
+
+/** Forgets the handlers no element names any more (after a patch replaced them). */
+function pruneHandlers() {
+  const named = new Set();
+  for (const type of EVENT_TYPES)
+    for (const element of document.querySelectorAll(`[data-on-${type}]`))
+      named.add(element.getAttribute(`data-on-${type}`));
+  for (const id of handlers.keys()) if (!named.has(id)) handlers.delete(id);
+}
+
 export function h(tag, props, ...children) {
   const element = document.createElement(tag);
   for (const [key, value] of Object.entries(props ?? {})) {
     if (value === undefined || value === null || value === false) continue;
     if (key === 'class') element.className = value;
-    else if (key.startsWith('on') && typeof value === 'function')
-      element.addEventListener(key.slice(2), value);
+    else if (key.startsWith('on') && typeof value === 'function') listen(element, key.slice(2), value);
     else element.setAttribute(key, value === true ? '' : String(value));
   }
+  append(element, children);
+  return element;
+}
+
+function append(element, children) {
   for (const child of children.flat(Infinity)) {
     if (child === undefined || child === null || child === false) continue;
     element.append(child instanceof Node ? child : String(child));
   }
-  return element;
 }
 
 export function clear(element) {
   element.replaceChildren();
   return element;
+}
+
+// What the operator changed in a field is his until the form is sent (`forgetEdits`).
+document.addEventListener('input', (event) => {
+  if (event.target instanceof Element) event.target.setAttribute('data-edited', '');
+});
+document.addEventListener('change', (event) => {
+  if (event.target instanceof Element) event.target.setAttribute('data-edited', '');
+});
+
+const edited = (element) =>
+  element.hasAttribute?.('data-edited') ||
+  (element.tagName === 'OPTION' && element.parentElement?.hasAttribute('data-edited'));
+
+/** The fields of a form are the page's again (after it was sent): the next patch may reset them. */
+export function forgetEdits(form) {
+  form.reset?.();
+  for (const field of form.querySelectorAll('[data-edited]')) field.removeAttribute('data-edited');
+}
+
+/** Replaces `container`'s children with `children`, keeping every element that can stay. */
+export function patch(container, ...children) {
+  const next = document.createElement('div');
+  append(next, children);
+  // An array of nodes: idiomorph morphs the container's children into exactly these.
+  Idiomorph.morph(container, [...next.childNodes], {
+    morphStyle: 'innerHTML',
+    ignoreActiveValue: true,
+    callbacks: {
+      beforeNodeMorphed(oldNode, newNode) {
+        if (oldNode.nodeType !== 1) return true;
+        const handlers = newNode._on ?? {};
+        for (const type of Object.keys(handlers)) listen(oldNode, type, handlers[type]);
+        if (oldNode._on)
+          for (const type of Object.keys(oldNode._on)) if (!handlers[type]) oldNode._on[type] = undefined;
+        return true;
+      },
+      beforeAttributeUpdated(name, element) {
+        if (name === 'data-edited') return false;
+        // An opened <details> stays open, a closed one closed: the operator's choice.
+        if (name === 'open' && element.tagName === 'DETAILS') return false;
+        if ((name === 'value' || name === 'selected' || name === 'checked') && edited(element)) return false;
+        return true;
+      },
+    },
+  });
+  pruneHandlers();
+  return container;
 }
 
 export function formatTime(ms) {
@@ -97,16 +194,19 @@ export function banTypeSelect() {
 /** The `admin_actions` rows of a machine or a user: when, who, what, and its payload. */
 export function adminActionsTable(actions, payloadHeader) {
   return table(
-    ['Time', 'Admin', 'Action', payloadHeader],
-    actions.map((action) =>
-      h(
+    ['Time', 'Admin', 'Action', 'Reason', payloadHeader],
+    actions.map((action) => {
+      const { reason, ...details } = action.payload ?? {};
+      return h(
         'tr',
         null,
         h('td', null, formatTime(Date.parse(action.createdAt))),
         h('td', null, action.actor),
         h('td', null, action.action),
-        h('td', null, JSON.stringify(action.payload)),
-      ),
-    ),
+        h('td', { class: 'reason' }, reason ?? '—'),
+        h('td', null, JSON.stringify(details)),
+      );
+    }),
+    { id: 'admin-actions' },
   );
 }

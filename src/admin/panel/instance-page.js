@@ -7,10 +7,11 @@ import { ApiError, api, chartOf, runAction } from './api.js';
 import {
   adminActionsTable,
   banTypeSelect,
-  clear,
+  forgetEdits,
   formatTime,
   h,
   json,
+  patch,
   section,
   stateBadge,
   stateName,
@@ -34,8 +35,9 @@ function chartBlock(chart, detail) {
   return holder;
 }
 
+/** Hang up / end room and the ban form; each asks for confirmation and a reason first. */
 function actionButtons(detail, reload) {
-  const act = (button, label, path, body) => runAction(button, label, path, body, reload);
+  const act = (button, label, path, body, confirm) => runAction(button, label, path, body, reload, confirm);
   const buttons = [];
   if (detail.kind === 'call') {
     buttons.push(
@@ -46,7 +48,17 @@ function actionButtons(detail, reload) {
           type: 'button',
           class: 'danger',
           disabled: !detail.adminActions.hangup,
-          onclick: (event) => act(event.currentTarget, 'Hang up', `/calls/${detail.id}/hangup`),
+          onclick: (_event, element) =>
+            act(
+              element,
+              'Hang up',
+              `/calls/${detail.id}/hangup`,
+              {},
+              {
+                title: `Hang up call ${detail.id}?`,
+                detail: 'The call ends now (hangup_server) and settles the minutes already charged.',
+              },
+            ),
         },
         'Hang up',
       ),
@@ -60,43 +72,59 @@ function actionButtons(detail, reload) {
           type: 'button',
           class: 'danger',
           disabled: !detail.adminActions.end,
-          onclick: (event) => act(event.currentTarget, 'End room', `/rooms/${detail.id}/end`),
+          onclick: (_event, element) =>
+            act(
+              element,
+              'End room',
+              `/rooms/${detail.id}/end`,
+              {},
+              {
+                title: `End room ${detail.id}?`,
+                detail: 'The live room ends for everybody in it.',
+              },
+            ),
         },
         'End room',
       ),
     );
   }
-  const party = h(
-    'select',
-    { name: 'userId', id: 'ban-user' },
-    detail.parties.map((p) => h('option', { value: p.userId }, `${p.role} ${p.userId}`)),
-  );
-  const type = banTypeSelect();
-  const message = h('input', {
-    name: 'message',
-    required: true,
-    maxlength: 500,
-    placeholder: 'message shown to the user',
-  });
-  const submit = h(
-    'button',
-    { type: 'submit', class: 'danger', disabled: detail.status !== 'active' },
-    'Ban',
-  );
   const banForm = h(
     'form',
     {
       class: 'inline-form',
-      onsubmit: (event) => {
+      id: 'machine-ban-form',
+      onsubmit: async (event, element) => {
         event.preventDefault();
-        void act(submit, 'Ban', `/users/${party.value}/ban`, { type: type.value, message: message.value });
+        const form = element;
+        const { userId, type, message } = form.elements;
+        const done = await act(
+          form.querySelector('button[type=submit]'),
+          'Ban',
+          `/users/${userId.value}/ban`,
+          { type: type.value, message: message.value },
+          {
+            title: `Ban user ${userId.value} (${type.value})?`,
+            detail: `Shown to the user: “${message.value}”. A call or room he is in ends or drops him.`,
+          },
+        );
+        if (done) forgetEdits(form);
       },
     },
     'Ban ',
-    party,
-    type,
-    message,
-    submit,
+    h(
+      'select',
+      { name: 'userId', id: 'ban-user' },
+      detail.parties.map((p) => h('option', { value: p.userId }, `${p.role} ${p.userId}`)),
+    ),
+    banTypeSelect(),
+    h('input', {
+      name: 'message',
+      id: 'ban-message',
+      required: true,
+      maxlength: 500,
+      placeholder: 'message shown to the user',
+    }),
+    h('button', { type: 'submit', class: 'danger', disabled: detail.status !== 'active' }, 'Ban'),
   );
   return h('div', { class: 'actions' }, buttons, banForm);
 }
@@ -193,7 +221,7 @@ export function renderInstance(main, kind, id) {
       ]);
     } catch (error) {
       if (error instanceof ApiError && error.status !== 401) {
-        clear(main).append(section(`${kind} ${id}`, h('p', { class: 'error' }, error.message)));
+        patch(main, section(`${kind} ${id}`, h('p', { class: 'error' }, error.message)));
       }
       return;
     }
@@ -243,15 +271,17 @@ export function renderInstance(main, kind, id) {
       section('History', historyBlock(detail.history)),
       section('Context', json(detail.context)),
       section('Public view', json(detail.view)),
-      section(
-        'Persisted snapshot',
+      h(
+        'section',
+        { class: 'panel-section', id: 'persisted-snapshot' },
+        h('h2', null, 'Persisted snapshot'),
         h('details', null, h('summary', null, 'as stored in Redis / the archive'), json(detail.snapshot)),
       ),
     );
     if (detail.actions.length) {
       blocks.push(section('Admin actions taken', adminActionsTable(detail.actions, 'Outcome')));
     }
-    clear(main).append(...blocks);
+    patch(main, ...blocks);
   }
 
   /** Coalesces a burst of pushes (ended → settled) into one reload. */
@@ -269,7 +299,7 @@ export function renderInstance(main, kind, id) {
     }),
     onResync(() => void schedule()),
   ];
-  clear(main).append(h('p', { class: 'hint' }, 'Loading…'));
+  patch(main, h('p', { class: 'hint' }, 'Loading…'));
   void draw();
   return () => {
     for (const off of unsubscribe) off();

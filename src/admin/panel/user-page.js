@@ -6,10 +6,11 @@ import { ApiError, api, runAction } from './api.js';
 import {
   adminActionsTable,
   banTypeSelect,
-  clear,
+  forgetEdits,
   formatTime,
   h,
   machineLink,
+  patch,
   section,
   table,
 } from './dom.js';
@@ -28,9 +29,9 @@ function lookupForm(current) {
     'form',
     {
       class: 'filters',
-      onsubmit: (event) => {
+      onsubmit: (event, element) => {
         event.preventDefault();
-        location.hash = `#/users/${input.value.trim()}`;
+        location.hash = `#/users/${element.elements.user.value.trim()}`;
       },
     },
     h('label', null, 'User ', input),
@@ -39,33 +40,9 @@ function lookupForm(current) {
 }
 
 function moderationForms(user, reload) {
-  const act = (button, label, path, body) => runAction(button, label, path, body, reload);
+  const act = (button, label, path, body, confirm) => runAction(button, label, path, body, reload, confirm);
   const id = user.profile.userId;
-  const warnMessage = h('input', {
-    name: 'message',
-    required: true,
-    maxlength: 500,
-    placeholder: 'warning shown in the app',
-  });
-  const warnButton = h('button', { type: 'submit' }, 'Warn');
-  const banType = banTypeSelect();
-  const banMessage = h('input', {
-    name: 'message',
-    required: true,
-    maxlength: 500,
-    placeholder: 'why (shown to the user)',
-  });
-  const banButton = h('button', { type: 'submit', class: 'danger' }, 'Ban');
-  const unbanButton = h(
-    'button',
-    {
-      type: 'button',
-      id: 'unban',
-      disabled: user.ban.state === 'none',
-      onclick: (event) => act(event.currentTarget, 'Unban', `/users/${id}/unban`),
-    },
-    'Unban',
-  );
+  const submitOf = (form) => form.querySelector('button[type=submit]');
   return h(
     'div',
     { class: 'actions' },
@@ -74,29 +51,59 @@ function moderationForms(user, reload) {
       {
         class: 'inline-form',
         id: 'warn-form',
-        onsubmit: (event) => {
+        onsubmit: async (event, element) => {
           event.preventDefault();
-          void act(warnButton, 'Warn', `/users/${id}/warn`, { message: warnMessage.value });
+          const form = element;
+          const done = await act(submitOf(form), 'Warn', `/users/${id}/warn`, {
+            message: form.elements.message.value,
+          });
+          if (done) forgetEdits(form);
         },
       },
-      warnMessage,
-      warnButton,
+      h('input', {
+        name: 'message',
+        required: true,
+        maxlength: 500,
+        placeholder: 'warning shown in the app',
+      }),
+      h('button', { type: 'submit' }, 'Warn'),
     ),
     h(
       'form',
       {
         class: 'inline-form',
         id: 'ban-form',
-        onsubmit: (event) => {
+        onsubmit: async (event, element) => {
           event.preventDefault();
-          void act(banButton, 'Ban', `/users/${id}/ban`, { type: banType.value, message: banMessage.value });
+          const form = element;
+          const { type, message } = form.elements;
+          const done = await act(
+            submitOf(form),
+            'Ban',
+            `/users/${id}/ban`,
+            { type: type.value, message: message.value },
+            {
+              title: `Ban user ${id} (${type.value})?`,
+              detail: `Shown to the user: “${message.value}”. A call or room he is in ends or drops him.`,
+            },
+          );
+          if (done) forgetEdits(form);
         },
       },
-      banType,
-      banMessage,
-      banButton,
+      banTypeSelect(),
+      h('input', { name: 'message', required: true, maxlength: 500, placeholder: 'why (shown to the user)' }),
+      h('button', { type: 'submit', class: 'danger' }, 'Ban'),
     ),
-    unbanButton,
+    h(
+      'button',
+      {
+        type: 'button',
+        id: 'unban',
+        disabled: user.ban.state === 'none',
+        onclick: (_event, element) => act(element, 'Unban', `/users/${id}/unban`),
+      },
+      'Unban',
+    ),
   );
 }
 
@@ -111,7 +118,7 @@ function facts(rows, props) {
 export function renderUser(main, userId) {
   async function draw() {
     if (!userId) {
-      clear(main).append(section('Look up a user', lookupForm()));
+      patch(main, section('Look up a user', lookupForm()));
       return;
     }
     let user;
@@ -119,14 +126,13 @@ export function renderUser(main, userId) {
       user = await api(`/users/${encodeURIComponent(userId)}`);
     } catch (error) {
       if (error instanceof ApiError && error.status !== 401) {
-        clear(main).append(
-          section('Look up a user', lookupForm(userId), h('p', { class: 'error' }, error.message)),
-        );
+        patch(main, section('Look up a user', lookupForm(userId), h('p', { class: 'error' }, error.message)));
       }
       return;
     }
     const p = user.profile;
-    clear(main).append(
+    patch(
+      main,
       section('Look up a user', lookupForm(userId)),
       section(
         `User ${p.userId}`,
@@ -193,9 +199,12 @@ export function renderUser(main, userId) {
             )
           : h('p', { class: 'hint' }, 'No calls yet.'),
       ),
-      user.adminActions.length
-        ? section('Admin actions taken', adminActionsTable(user.adminActions, 'Details'))
-        : null,
+      section(
+        'Admin actions taken',
+        user.adminActions.length
+          ? adminActionsTable(user.adminActions, 'Details')
+          : h('p', { class: 'hint', id: 'no-admin-actions' }, 'None.'),
+      ),
     );
   }
   void draw();

@@ -151,9 +151,9 @@ describe('admin machines API', () => {
     expect(unknown.body).toMatchObject({ error: 'not_found', field: 'id' });
   });
 
-  it('hangs a call up through its machine, shows the settlement, records who did it, and refuses a second time with 409', async () => {
+  it('hangs a call up through its machine, shows the settlement, records who did it and why, and refuses a second time with 409', async () => {
     const call = await liveCall(server);
-    const hangup = await post(`/calls/${call.callId}/hangup`);
+    const hangup = await post(`/calls/${call.callId}/hangup`, { reason: 'abusive language on stream' });
     expect(hangup.status).toBe(200);
     expect(hangup.body).toMatchObject({ id: call.callId, state: 'ended', view: { reason: 'hangup_server' } });
 
@@ -182,11 +182,19 @@ describe('admin machines API', () => {
       expect.objectContaining({
         actor: fingerprint(),
         action: 'call.hangup',
-        payload: { event: 'SERVER_HANGUP', applied: true, state: 'ended' },
+        payload: {
+          event: 'SERVER_HANGUP',
+          applied: true,
+          state: 'ended',
+          reason: 'abusive language on stream',
+        },
       }),
     ]);
 
-    const again = await post(`/calls/${call.callId}/hangup`);
+    // Scripts may send no body at all: the reason is the panel's to ask for, not required here.
+    const again = await server.request('POST', `/admin/api/calls/${call.callId}/hangup`, {
+      headers: asAdmin(),
+    });
     expect(again.status).toBe(409);
     expect(again.body).toEqual({
       error: 'conflict',
@@ -196,7 +204,12 @@ describe('admin machines API', () => {
       {
         actor: fingerprint(),
         action: 'call.hangup',
-        payload: { event: 'SERVER_HANGUP', applied: true, state: 'ended' },
+        payload: {
+          event: 'SERVER_HANGUP',
+          applied: true,
+          state: 'ended',
+          reason: 'abusive language on stream',
+        },
       },
       {
         actor: fingerprint(),
@@ -206,6 +219,8 @@ describe('admin machines API', () => {
     ]);
     expect((await post('/calls/999999/hangup')).status).toBe(404);
     expect((await post('/calls/not-a-number/hangup')).status).toBe(400);
+    expect((await post(`/calls/${call.callId}/hangup`, { reason: '' })).status).toBe(400);
+    expect((await post(`/calls/${call.callId}/hangup`, { reason: 'x'.repeat(501) })).status).toBe(400);
   });
 
   it('reads a finished call from the Postgres archive once Redis has let it go', async () => {
@@ -304,7 +319,7 @@ describe('admin machines API', () => {
     const detail = await get(`/machines/room/${roomId}`);
     expect(detail.body.adminActions).toEqual({ hangup: false, end: true, ban: [matchmaker.userId] });
 
-    const ended = await post(`/rooms/${roomId}/end`);
+    const ended = await post(`/rooms/${roomId}/end`, { reason: 'nudity' });
     expect(ended.status).toBe(200);
     expect(ended.body).toMatchObject({ state: 'ended', view: { state: 'ended', endReason: 'admin' } });
     const again = await post(`/rooms/${roomId}/end`);
@@ -313,7 +328,7 @@ describe('admin machines API', () => {
       {
         actor: fingerprint(),
         action: 'room.end',
-        payload: { event: 'ADMIN_END', applied: true, state: 'ended' },
+        payload: { event: 'ADMIN_END', applied: true, state: 'ended', reason: 'nudity' },
       },
       {
         actor: fingerprint(),
