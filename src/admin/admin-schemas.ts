@@ -35,6 +35,19 @@ export const MachineSummarySchema = Type.Object({
   ]),
 });
 
+const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
+
+export const ArchiveRowSchema = Type.Object({
+  ...MachineSummarySchema.properties,
+  endReason: Type.Union([Type.String(), Type.Null()]),
+  minutes: NullableNumber,
+  diamonds: NullableNumber,
+  points: NullableNumber,
+  startedAt: NullableNumber,
+  endedAt: Type.Number(),
+  durationMs: NullableNumber,
+});
+
 const Transition = Type.Object({
   version: Type.Integer(),
   event: Type.Unknown(),
@@ -85,8 +98,6 @@ export const MachineDetailSchema = Type.Object({
   ledger: Type.Array(LedgerMovement),
   actions: Type.Array(AdminActionSchema),
 });
-
-const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
 
 export const UserLookupSchema = Type.Object({
   profile: Type.Object({

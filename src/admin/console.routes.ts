@@ -8,6 +8,7 @@ import { createMachineActions } from './machine-actions.js';
 import { createMachineArchivesRepository } from './machine-archives.repository.js';
 import { adminMachineRoutes } from './machines.routes.js';
 import { createMachinesService } from './machines.service.js';
+import { createSearch } from './search.js';
 import { createUserLookup } from './user-lookup.js';
 import { adminUserRoutes } from './users.routes.js';
 
@@ -34,6 +35,7 @@ export const adminConsoleRoutes: FastifyPluginAsyncTypebox<{ context: AppContext
       callRecords: context.callRecords,
       adminActions,
     }),
+    search: createSearch({ db, runtime: context.runtime, archives }),
   });
   await app.register(adminActionRoutes, {
     actions: createMachineActions({

@@ -4,8 +4,8 @@
  * definitions the runtime runs, from the same pure machines.
  */
 import type { AnyMachineSnapshot, AnyStateMachine, StateValue } from 'xstate';
-import { type CallSnapshot, callMachine } from '../../machines/call.js';
-import { type RoomSnapshot, roomMachine, roomView } from '../../machines/room.js';
+import { type CallEndReason, type CallSnapshot, callMachine } from '../../machines/call.js';
+import { type RoomEndReason, type RoomSnapshot, roomMachine, roomView } from '../../machines/room.js';
 import { publicCallView } from '../calls/call-view.js';
 import type { MachineKind } from '../runtime/index.js';
 
@@ -18,6 +18,8 @@ export interface Party {
 
 export interface PanelMachine {
   machine: AnyStateMachine;
+  /** What `context.endReason` may say once it has ended (the archive's filter offers these). */
+  endReasons: readonly string[];
   view(snapshot: AnyMachineSnapshot): unknown;
   parties(snapshot: AnyMachineSnapshot): Party[];
 }
@@ -25,6 +27,17 @@ export interface PanelMachine {
 export const PANEL_MACHINES: Record<MachineKind, PanelMachine> = {
   call: {
     machine: callMachine,
+    endReasons: [
+      'refused',
+      'cancelled',
+      'missed',
+      'hangup_guest',
+      'hangup_anchor',
+      'hangup_server',
+      'insufficient_funds',
+      'disconnect',
+      'banned',
+    ] satisfies CallEndReason[],
     view: (snapshot) => publicCallView(snapshot as CallSnapshot),
     parties: (snapshot) => {
       const { guestId, anchorId } = (snapshot as CallSnapshot).context;
@@ -36,6 +49,7 @@ export const PANEL_MACHINES: Record<MachineKind, PanelMachine> = {
   },
   room: {
     machine: roomMachine,
+    endReasons: ['matchmaker_ended', 'matchmaker_left', 'admin', 'banned'] satisfies RoomEndReason[],
     view: (snapshot) => roomView(snapshot as RoomSnapshot),
     parties: (snapshot) => {
       const { matchmakerId, seats } = (snapshot as RoomSnapshot).context;

@@ -1,25 +1,36 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { Id } from '../http/schemas.js';
+import { Id, StringEnum } from '../http/schemas.js';
+import type { MachineKind } from '../runtime/index.js';
 import {
+  ArchiveRowSchema,
   ErrorResponse,
   InstanceId,
   Kind,
   MachineDetailSchema,
   MachineSummarySchema,
 } from './admin-schemas.js';
-import { PANEL_MACHINES } from './machine-registry.js';
+import { MACHINE_KINDS, PANEL_MACHINES } from './machine-registry.js';
 import type { MachinesService } from './machines.service.js';
+import type { Search } from './search.js';
 import { type StateChart, stateChartOf } from './state-chart/index.js';
 
 /** Read-only views of the machines: the live table, one instance, the archive, the state charts. */
-export const adminMachineRoutes: FastifyPluginAsyncTypebox<{ machines: MachinesService }> = async (
-  app,
-  { machines },
-) => {
+export const adminMachineRoutes: FastifyPluginAsyncTypebox<{
+  machines: MachinesService;
+  search: Search;
+}> = async (app, { machines, search }) => {
   const common = { tags: ['admin: machines'], security: [{ adminBearer: [] }] };
   // A chart depends only on the machine definition: generated once per kind.
   const charts = new Map<string, StateChart>();
+  const chartOf = (kind: MachineKind): StateChart => {
+    let chart = charts.get(kind);
+    if (!chart) {
+      chart = stateChartOf(PANEL_MACHINES[kind].machine);
+      charts.set(kind, chart);
+    }
+    return chart;
+  };
 
   app.get(
     '/machines',
@@ -58,16 +69,85 @@ export const adminMachineRoutes: FastifyPluginAsyncTypebox<{ machines: MachinesS
     {
       schema: {
         ...common,
-        description: 'Finished instances from the Postgres archive, newest first.',
+        description:
+          'Finished instances from the Postgres archive, newest first, a page at a time: pass `nextCursor` ' +
+          'back as `cursor` for the next (older) page; null on the last. `from`/`to` bound the time it ' +
+          'finished (epoch ms, `to` exclusive).',
         querystring: Type.Object({
           kind: Type.Optional(Kind),
           user: Type.Optional(Id),
+          endReason: Type.Optional(Type.String({ pattern: '^[a-z_]{1,64}$' })),
+          from: Type.Optional(Type.Integer({ minimum: 0, maximum: 8_640_000_000_000_000 })),
+          to: Type.Optional(Type.Integer({ minimum: 0, maximum: 8_640_000_000_000_000 })),
+          cursor: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,512}$' })),
           limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
         }),
-        response: { 200: Type.Object({ machines: Type.Array(MachineSummarySchema) }) },
+        response: {
+          200: Type.Object({
+            machines: Type.Array(ArchiveRowSchema),
+            nextCursor: Type.Union([Type.String(), Type.Null()]),
+          }),
+          400: ErrorResponse,
+        },
       },
     },
-    async (request) => ({ machines: await machines.listArchived(request.query) }),
+    async (request) => machines.listArchived(request.query),
+  );
+
+  app.get(
+    '/kinds',
+    {
+      schema: {
+        ...common,
+        description: 'The machine kinds the panel shows, with their states and the reasons they end for.',
+        response: {
+          200: Type.Object({
+            kinds: Type.Array(
+              Type.Object({
+                kind: Kind,
+                states: Type.Array(Type.String()),
+                endReasons: Type.Array(Type.String()),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async () => ({
+      kinds: MACHINE_KINDS.map((kind) => ({
+        kind,
+        states: chartOf(kind).graph.states.map((state) => String((state as { key: string }).key)),
+        endReasons: [...PANEL_MACHINES[kind].endReasons],
+      })),
+    }),
+  );
+
+  app.get(
+    '/search',
+    {
+      schema: {
+        ...common,
+        description:
+          'One search box: a call id, `call_<id>`, a room id, any instance id, a user id, a nickname (part of it) ' +
+          'or a WeChat openid. Every match, machines first.',
+        querystring: Type.Object({ q: Type.String({ minLength: 1, maxLength: 128 }) }),
+        response: {
+          200: Type.Object({
+            results: Type.Array(
+              Type.Object({
+                type: StringEnum(['machine', 'user'] as const),
+                kind: Type.Optional(Type.String()),
+                id: Type.String(),
+                label: Type.String(),
+                matched: Type.String(),
+              }),
+            ),
+          }),
+          400: ErrorResponse,
+        },
+      },
+    },
+    async (request) => ({ results: await search(request.query.q) }),
   );
 
   app.get(
@@ -90,14 +170,6 @@ export const adminMachineRoutes: FastifyPluginAsyncTypebox<{ machines: MachinesS
         },
       },
     },
-    async (request) => {
-      const { kind } = request.params;
-      let chart = charts.get(kind);
-      if (!chart) {
-        chart = stateChartOf(PANEL_MACHINES[kind].machine);
-        charts.set(kind, chart);
-      }
-      return { kind, ...chart };
-    },
+    async (request) => ({ kind: request.params.kind, ...chartOf(request.params.kind) }),
   );
 };

@@ -12,7 +12,7 @@ import type { AdminActionRow, AdminActionsRepository } from '../moderation/admin
 import type { MachineKind, MachineRuntime, TransitionRecord } from '../runtime/index.js';
 import { decodeSnapshot } from '../runtime/snapshot-codec.js';
 import { callLedger, type LedgerMovement } from './call-ledger.js';
-import type { MachineArchivesRepository } from './machine-archives.repository.js';
+import type { ArchiveFilter, MachineArchivesRepository } from './machine-archives.repository.js';
 import {
   type AcceptedEvent,
   acceptedEvents,
@@ -34,6 +34,20 @@ export interface MachineSummary {
   since: number;
   updatedAt: number;
   lastEvent: { type: string; at: number; actor: string } | null;
+}
+
+/** A finished machine as the archive lists it: how it ended, what it cost, how long it took. */
+export interface ArchiveRow extends MachineSummary {
+  endReason: string | null;
+  /** A call's paid minutes (its settlement, or the context's count before one). */
+  minutes: number | null;
+  /** What the guest paid and the anchor earned (a call's settlement). */
+  diamonds: number | null;
+  points: number | null;
+  /** From creation to the end (epoch ms). */
+  startedAt: number | null;
+  endedAt: number;
+  durationMs: number | null;
 }
 
 export interface MachineDetail extends MachineSummary {
@@ -147,21 +161,43 @@ export function createMachinesService(deps: MachinesServiceDeps) {
         .sort((a, b) => b.updatedAt - a.updatedAt);
     },
 
-    async listArchived(filter: {
-      kind?: MachineKind;
-      user?: number;
-      limit: number;
-    }): Promise<MachineSummary[]> {
-      const rows = await deps.archives.list(filter);
-      return rows.flatMap((row) => {
+    /** One page of the archive, newest first, with what each machine ended as and what it cost. */
+    async listArchived(
+      filter: ArchiveFilter,
+    ): Promise<{ machines: ArchiveRow[]; nextCursor: string | null }> {
+      const page = await deps.archives.list(filter);
+      const machines = page.rows.flatMap((row): ArchiveRow[] => {
         const kind = row.kind as MachineKind;
         if (!PANEL_MACHINES[kind]) return [];
         const snapshot = decodeSnapshot(PANEL_MACHINES[kind].machine, JSON.stringify(row.snapshot));
-        const version = row.history[row.history.length - 1]?.version ?? 0;
+        const version = row.tail[row.tail.length - 1]?.version ?? 0;
+        const summary = summarize(
+          kind,
+          row.id,
+          snapshot,
+          landmarksOf(row.tail),
+          row.archivedAt.getTime(),
+          version,
+        );
+        const context = snapshot.context as Record<string, unknown>;
+        const number = (value: unknown) => (typeof value === 'number' ? value : null);
+        const startedAt = number(context.at);
+        const endedAt = number(context.endedAt) ?? row.archivedAt.getTime();
         return [
-          summarize(kind, row.id, snapshot, landmarksOf(row.history), row.archivedAt.getTime(), version),
+          {
+            ...summary,
+            endReason:
+              row.settlement?.endReason ?? (typeof context.endReason === 'string' ? context.endReason : null),
+            minutes: row.settlement?.minutes ?? number(context.minutesStarted),
+            diamonds: row.settlement?.diamonds ?? null,
+            points: row.settlement?.points ?? null,
+            startedAt,
+            endedAt,
+            durationMs: startedAt === null ? null : Math.max(0, endedAt - startedAt),
+          },
         ];
       });
+      return { machines, nextCursor: page.nextCursor };
     },
 
     async detail(kind: MachineKind, id: string): Promise<MachineDetail> {

@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import pg from 'pg';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acceptCall, liveCall, ringingCall, startCall } from '../e2e/moderation/call-driver.js';
 import { startTestServer, type TestServer } from '../helpers/app.js';
+import { copyArchivedCall } from '../helpers/archive-fixtures.js';
 import { START_COMMANDS, TEST_CHROMIUM } from '../helpers/services.js';
 
 /** Debian's chromium (`apt-get install chromium`, see .ci/run) or TEST_CHROMIUM, driven by playwright-core. */
@@ -118,17 +120,17 @@ describe('admin panel in Chromium', () => {
     await expect.poll(() => stateOfRow(page, call.callId).textContent()).toBe('live');
     const row = page.locator(`#active-machines tr[data-key="call:${call.callId}"]`);
     expect(await row.textContent()).toContain(`guest ${call.guest.userId}`);
-    expect(await row.locator('.last-event').textContent()).toBe(`START by ${call.anchor.userId}`);
+    expect(await row.locator('.last-event').textContent()).toBe(`started by ${call.anchor.userId}`);
     expect(await page.evaluate('window.__sameDocument')).toBe(true);
     await screenshot(page, 'admin-live-table.png');
 
     // The filters: a state the call is not in hides it; its own user shows it.
     await page.locator('#filter-state').fill('ringing');
-    await page.locator('.filters button[type=submit]').click();
+    await page.locator('#active-filters button[type=submit]').click();
     await expect.poll(() => row.count()).toBe(0);
     await page.locator('#filter-state').fill('');
     await page.locator('#filter-user').fill(String(call.anchor.userId));
-    await page.locator('.filters button[type=submit]').click();
+    await page.locator('#active-filters button[type=submit]').click();
     await expect.poll(() => row.count()).toBe(1);
 
     await row.locator('a.machine-link').click();
@@ -178,6 +180,107 @@ describe('admin panel in Chromium', () => {
     await expect.poll(() => page.locator('#recent-calls').textContent()).toContain('banned');
     await screenshot(page, 'admin-user-page.png');
     expect(await page.content()).not.toContain(call.guest.token);
+    await page.close();
+  });
+});
+
+describe('the archive and the search box in Chromium', () => {
+  it('pages through 1,000 finished calls with end reason, minutes, money and duration, and filters them', async () => {
+    const template = await liveCall(server);
+    await server.request('POST', `/admin/api/calls/${template.callId}/hangup`, {
+      headers: { authorization: `Bearer ${server.adminToken}` },
+      body: { reason: 'fixture' },
+    });
+    await expect
+      .poll(async () => {
+        const client = new pg.Client({ connectionString: server.databaseUrl });
+        await client.connect();
+        try {
+          const { rowCount } = await client.query('select 1 from machine_archives where id = $1', [
+            template.callId,
+          ]);
+          return rowCount;
+        } finally {
+          await client.end();
+        }
+      })
+      .toBe(1);
+    const client = new pg.Client({ connectionString: server.databaseUrl });
+    await client.connect();
+    try {
+      await copyArchivedCall(client, template.callId, 1000, 7_000_000);
+    } finally {
+      await client.end();
+    }
+
+    const page = await openPanel();
+    await signIn(page, server.adminToken);
+    await page.goto(`${server.url}/admin#/?kind=call&limit=200`);
+    const rows = page.locator('#finished-machines tbody tr[data-key]');
+    await expect.poll(() => rows.count()).toBe(200);
+    const first = page.locator(`#finished-machines tr[data-key="call:${template.callId}"]`);
+    expect(await first.locator('.end-reason').textContent()).toBe('hangup_server');
+    expect(await first.locator('.minutes').textContent()).toBe('1');
+    expect(await first.locator('.money').textContent()).toBe('60 diamonds / 30 points');
+    expect(await first.locator('.duration').textContent()).toMatch(/^\d+s$/);
+    // Finished machines do not keep counting time in their state.
+    expect(await page.locator('#finished-machines td.ago').count()).toBe(0);
+    await screenshot(page, 'admin-archive.png');
+
+    const seen = new Set<string>();
+    for (let pageNumber = 1; ; pageNumber++) {
+      await expect.poll(() => page.locator('#archive-page').textContent()).toBe(`page ${pageNumber}`);
+      await expect.poll(() => rows.count()).toBeGreaterThan(0);
+      for (const key of await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-key'))))
+        seen.add(String(key));
+      if (await page.locator('#archive-older').isDisabled()) break;
+      await page.locator('#archive-older').click();
+    }
+    const copies = [...seen].filter((key) => /^call:7\d{6}$/.test(key));
+    expect(copies).toHaveLength(1000);
+
+    // Back one page, then filtered by end reason: only those rows are left.
+    await page.locator('#archive-newer').click();
+    await expect.poll(() => page.locator('#archive-page').textContent()).not.toBe('page 1');
+    await page.locator('#filter-end-reason').selectOption('banned');
+    await page.locator('#archive-filters button[type=submit]').click();
+    await expect.poll(() => page.locator('#archive-page').textContent()).toBe('page 1');
+    await expect
+      .poll(() => page.locator('#finished-machines .end-reason').allTextContents())
+      .not.toContain('hangup_server');
+    await page.close();
+  });
+
+  it('finds a call by call_<id> and a user by nickname or openid from the search box', async () => {
+    const call = await ringingCall(server);
+    const page = await openPanel();
+    await signIn(page, server.adminToken);
+    await page.locator('#search-input').fill(`call_${call.callId}`);
+    await page.locator('#search-form button[type=submit]').click();
+    await expect.poll(() => page.evaluate('location.hash')).toBe(`#/machines/call/${call.callId}`);
+    await expect
+      .poll(() => page.locator('.instance-header h1').textContent())
+      .toContain(`call ${call.callId}`);
+
+    const client = new pg.Client({ connectionString: server.databaseUrl });
+    await client.connect();
+    try {
+      await client.query(
+        "update users set nickname = 'Linghu Chong', wechat_openid = 'oPanelSearch123' where id = $1",
+        [call.guest.userId],
+      );
+    } finally {
+      await client.end();
+    }
+    await page.locator('#search-input').fill('linghu');
+    await page.locator('#search-form button[type=submit]').click();
+    await expect.poll(() => page.evaluate('location.hash')).toBe(`#/users/${call.guest.userId}`);
+    await page.locator('#search-input').fill('oPanelSearch123');
+    await page.locator('#search-form button[type=submit]').click();
+    await expect.poll(() => page.locator('#profile').textContent()).toContain('Linghu Chong');
+    await page.locator('#search-input').fill('nobody-has-this-name');
+    await page.locator('#search-form button[type=submit]').click();
+    await expect.poll(() => page.locator('#search-results').textContent()).toBe('Nothing matches.');
     await page.close();
   });
 });

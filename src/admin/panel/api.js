@@ -64,6 +64,19 @@ export function chartOf(kind) {
   return charts.get(kind);
 }
 
+/** The machine kinds with their states and end reasons: fetched once. */
+let kinds = null;
+export function kindsOf() {
+  kinds ??= api('/kinds').then(
+    (answer) => answer.kinds,
+    (error) => {
+      kinds = null;
+      throw error;
+    },
+  );
+  return kinds;
+}
+
 /**
  * Sends one admin action; the machine's answer (or its 409) is shown, then the page reloads. A
  * destructive one (`confirm: {title, detail}`) first asks for confirmation and a reason, which

@@ -6,6 +6,7 @@ import { ApiError, api, getToken, onSignedOut, setToken, signOut } from './api.j
 import { renderInstance } from './instance-page.js';
 import { connectLive, disconnectLive } from './live.js';
 import { renderMachines } from './machines-page.js';
+import { renderSearch } from './search-page.js';
 import { renderUser } from './user-page.js';
 
 const $ = (id) => document.getElementById(id);
@@ -29,9 +30,10 @@ function route() {
   leavePage();
   const main = $('main');
   const path = location.hash.replace(/^#/, '').split('?')[0] || '/';
-  const instance = path.match(/^\/machines\/(call|room)\/([A-Za-z0-9_.-]+)$/);
+  const instance = path.match(/^\/machines\/([a-z][a-z0-9_]*)\/([A-Za-z0-9_.-]+)$/);
   const user = path.match(/^\/users(?:\/(\d+))?$/);
   if (instance) leavePage = renderInstance(main, instance[1], instance[2]);
+  else if (path === '/search') leavePage = renderSearch(main);
   else if (user) leavePage = renderUser(main, user[1]);
   else leavePage = renderMachines(main);
 }
@@ -56,6 +58,15 @@ $('sign-in-form').addEventListener('submit', async (event) => {
     if (!(error instanceof ApiError && error.status === 401))
       signOut('The server did not answer; try again.');
   }
+});
+$('search-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const q = $('search-input').value.trim();
+  if (!q) return;
+  const target = `#/search?q=${encodeURIComponent(q)}`;
+  // The same search again (after the data changed) runs again.
+  if (location.hash === target) route();
+  else location.hash = target;
 });
 $('sign-out').addEventListener('click', () => signOut());
 onSignedOut((reason) => showSignIn(reason));

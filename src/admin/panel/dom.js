@@ -164,7 +164,17 @@ export function section(title, ...children) {
   return h('section', { class: 'panel-section' }, h('h2', null, title), ...children);
 }
 
+/**
+ * A table whose cells carry their column's name (`data-label`), so that at phone width the
+ * stylesheet can stack each row into a card of "label: value" lines instead of cutting it off.
+ */
 export function table(headers, rows, props = {}) {
+  const body = h('tbody', null, rows);
+  for (const row of body.children) {
+    [...row.children].forEach((cell, index) => {
+      if (headers[index] && !cell.hasAttribute('colspan')) cell.setAttribute('data-label', headers[index]);
+    });
+  }
   return h(
     'table',
     props,
@@ -177,7 +187,7 @@ export function table(headers, rows, props = {}) {
         headers.map((header) => h('th', null, header)),
       ),
     ),
-    h('tbody', null, rows),
+    body,
   );
 }
 
@@ -208,5 +218,38 @@ export function adminActionsTable(actions, payloadHeader) {
       );
     }),
     { id: 'admin-actions' },
+  );
+}
+
+/** A duration in words: `45s`, `3m 05s`, `2h 14m`. */
+export function formatDuration(ms) {
+  if (ms === null || ms === undefined) return '—';
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${String(seconds % 60).padStart(2, '0')}s`;
+  return `${Math.floor(seconds / 3600)}h ${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/**
+ * Time left until `at` ("in 42s", "overdue 3s"), or with `elapsed` the time since it ("1m 05s");
+ * the page's ticker refreshes every `[data-deadline]` once a second between pushes.
+ */
+export function countdown(at, elapsed = false) {
+  const now = Date.now();
+  let text;
+  if (elapsed) text = formatDuration(now - at);
+  else text = at >= now ? `in ${formatDuration(at - now)}` : `overdue ${formatDuration(now - at)}`;
+  return h('span', { class: 'countdown', 'data-deadline': at, 'data-elapsed': elapsed || null }, text);
+}
+
+/** A definition list of `[term, value, props?]` rows. */
+export function facts(rows, props) {
+  return h(
+    'dl',
+    { class: 'facts', ...props },
+    rows.map(([term, value, rowProps]) => [
+      h('dt', rowProps ?? null, term),
+      h('dd', rowProps ?? null, value),
+    ]),
   );
 }

@@ -1,20 +1,25 @@
 /**
- * The live table: every active call and room, kept current by `admin:machine` pushes (no reload),
- * filtered by kind, state and user; below it, the recently finished ones.
+ * The machines page: every active call and room, kept current by `admin:machine` pushes (no
+ * reload), filtered by kind, state and user; below it the archive of finished ones, paged by
+ * cursor through any number of them, filtered by time, end reason, kind and user.
  */
-import { api, chartOf } from './api.js';
+import { api, kindsOf } from './api.js';
 import {
   clear,
   formatAgo,
+  formatDuration,
   formatTime,
   h,
   machineLink,
+  patch,
   section,
   stateBadge,
   stateName,
+  table,
   userLink,
 } from './dom.js';
 import { onMachine, onResync } from './live.js';
+import { eventLabel } from './names.js';
 
 /** Who takes part, from a machine's public view (the same parties the API lists). */
 function partiesOf(kind, view) {
@@ -25,15 +30,18 @@ function partiesOf(kind, view) {
       { role: 'anchor', userId: view.anchorId },
     ];
   }
-  const parties = [{ role: 'matchmaker', userId: view.matchmakerId }];
+  const parties = [];
+  if (view.matchmakerId != null) parties.push({ role: 'matchmaker', userId: view.matchmakerId });
   if (view.seats?.male != null) parties.push({ role: 'male seat', userId: view.seats.male });
   if (view.seats?.female != null) parties.push({ role: 'female seat', userId: view.seats.female });
   return parties;
 }
 
+const FILTER_KEYS = ['kind', 'state', 'user', 'endReason', 'from', 'to', 'cursor', 'limit'];
+
 function readFilter() {
   const params = new URLSearchParams(location.hash.split('?')[1] ?? '');
-  return { kind: params.get('kind') ?? '', state: params.get('state') ?? '', user: params.get('user') ?? '' };
+  return Object.fromEntries(FILTER_KEYS.map((key) => [key, params.get(key) ?? '']));
 }
 
 function matches(filter, row) {
@@ -43,117 +51,256 @@ function matches(filter, row) {
   return true;
 }
 
-function query(filter, extra = {}) {
+function query(values) {
   const params = new URLSearchParams();
-  for (const [key, value] of Object.entries({ ...filter, ...extra })) if (value) params.set(key, value);
+  for (const [key, value] of Object.entries(values)) if (value) params.set(key, value);
   const text = params.toString();
   return text ? `?${text}` : '';
+}
+
+/** `datetime-local` values are the operator's local time; the API takes epoch ms. */
+const toEpoch = (local) => (local ? String(new Date(local).getTime()) : '');
+
+const parties = (row) =>
+  row.parties.map((party) => h('span', { class: 'party' }, `${party.role} `, userLink(party.userId)));
+
+function activeRow(row, now) {
+  return h(
+    'tr',
+    { 'data-key': `${row.kind}:${row.id}`, 'data-state': row.state, id: `active-${row.kind}-${row.id}` },
+    h('td', null, row.kind),
+    h('td', null, machineLink(row.kind, row.id)),
+    h('td', { class: 'state-cell' }, stateBadge(row.state, row.final)),
+    h('td', null, parties(row)),
+    h(
+      'td',
+      { class: 'ago', title: formatTime(row.since), 'data-since': row.since },
+      formatAgo(row.since, now),
+    ),
+    h(
+      'td',
+      { class: 'last-event' },
+      row.lastEvent
+        ? [
+            h('span', { title: row.lastEvent.type }, eventLabel(row.lastEvent.type)),
+            ` by ${row.lastEvent.actor}`,
+          ]
+        : '—',
+    ),
+    h('td', null, formatTime(row.updatedAt)),
+  );
+}
+
+function money(row) {
+  if (row.diamonds === null && row.points === null) return '—';
+  return `${row.diamonds ?? 0} diamonds / ${row.points ?? 0} points`;
+}
+
+function archiveRow(row) {
+  return h(
+    'tr',
+    { 'data-key': `${row.kind}:${row.id}`, id: `archived-${row.kind}-${row.id}` },
+    h('td', null, row.kind),
+    h('td', null, machineLink(row.kind, row.id)),
+    h('td', { class: 'state-cell' }, stateBadge(row.state, true)),
+    h('td', { class: 'end-reason' }, row.endReason ?? '—'),
+    h('td', null, parties(row)),
+    h('td', { class: 'minutes' }, row.minutes === null ? '—' : String(row.minutes)),
+    h('td', { class: 'money' }, money(row)),
+    h('td', { class: 'duration' }, row.durationMs === null ? '—' : formatDuration(row.durationMs)),
+    h('td', { class: 'ended' }, formatTime(row.endedAt)),
+  );
 }
 
 export function renderMachines(main) {
   const filter = readFilter();
   const active = new Map();
-  const finished = new Map();
   const versions = new Map();
+  let archive = { machines: [], nextCursor: null };
+  let kinds = [];
+  /** Cursors of the pages before this one, for "Newer" (the URL holds only the current one). */
+  const previous = JSON.parse(sessionStorage.getItem('archivePages') ?? '[]');
   const key = (kind, id) => `${kind}:${id}`;
 
-  const kindSelect = h(
-    'select',
-    { id: 'filter-kind', name: 'kind' },
-    h('option', { value: '' }, 'calls and rooms'),
-    h('option', { value: 'call', selected: filter.kind === 'call' }, 'calls'),
-    h('option', { value: 'room', selected: filter.kind === 'room' }, 'rooms'),
-  );
-  const stateList = h('datalist', { id: 'known-states' });
-  const stateInput = h('input', {
-    id: 'filter-state',
-    name: 'state',
-    list: 'known-states',
-    placeholder: 'any state',
-    value: filter.state,
-  });
-  const userInput = h('input', {
-    id: 'filter-user',
-    name: 'user',
-    inputmode: 'numeric',
-    pattern: '[0-9]*',
-    placeholder: 'any user id',
-    value: filter.user,
-  });
-  const form = h(
-    'form',
-    {
-      class: 'filters',
-      onsubmit: (event) => {
-        event.preventDefault();
-        location.hash = `#/${query({ kind: kindSelect.value, state: stateInput.value.trim(), user: userInput.value.trim() })}`;
+  const go = (values) => {
+    location.hash = `#/${query(values)}`;
+  };
+
+  function filterForm() {
+    return h(
+      'form',
+      {
+        class: 'filters',
+        id: 'active-filters',
+        onsubmit: (event, form) => {
+          event.preventDefault();
+          const { kind, state, user } = form.elements;
+          sessionStorage.removeItem('archivePages');
+          go({ ...filter, cursor: '', kind: kind.value, state: state.value.trim(), user: user.value.trim() });
+        },
       },
-    },
-    h('label', null, 'Kind ', kindSelect),
-    h('label', null, 'State ', stateInput, stateList),
-    h('label', null, 'User ', userInput),
-    h('button', { type: 'submit' }, 'Filter'),
-    h('a', { href: '#/', class: 'reset' }, 'reset'),
-  );
-  const activeBody = h('tbody');
-  const finishedBody = h('tbody');
-  const counter = h('span', { class: 'count' });
-  const headers = ['Kind', 'Id', 'State', 'Parties', 'In state for', 'Last event', 'Updated'];
-  const head = () =>
-    h(
-      'thead',
-      null,
       h(
-        'tr',
+        'label',
         null,
-        headers.map((title) => h('th', null, title)),
+        'Kind ',
+        h(
+          'select',
+          { id: 'filter-kind', name: 'kind' },
+          h('option', { value: '' }, 'every kind'),
+          kinds.map((entry) =>
+            h('option', { value: entry.kind, selected: filter.kind === entry.kind }, entry.kind),
+          ),
+        ),
       ),
+      h(
+        'label',
+        null,
+        'State ',
+        h('input', {
+          id: 'filter-state',
+          name: 'state',
+          list: 'known-states',
+          placeholder: 'any state',
+          value: filter.state,
+        }),
+        h(
+          'datalist',
+          { id: 'known-states' },
+          [...new Set(kinds.flatMap((entry) => entry.states))].map((state) => h('option', { value: state })),
+        ),
+      ),
+      h(
+        'label',
+        null,
+        'User ',
+        h('input', {
+          id: 'filter-user',
+          name: 'user',
+          inputmode: 'numeric',
+          pattern: '[0-9]*',
+          placeholder: 'any user id',
+          value: filter.user,
+        }),
+      ),
+      h('button', { type: 'submit' }, 'Filter'),
+      h('a', { href: '#/', class: 'reset' }, 'reset'),
     );
-
-  clear(main).append(
-    section(
-      'Active machines',
-      form,
-      h('p', { class: 'hint' }, 'Updated live over Socket.IO. ', counter),
-      h('table', { id: 'active-machines', class: 'machines' }, head(), activeBody),
-    ),
-    section(
-      'Recently finished',
-      h('table', { id: 'finished-machines', class: 'machines' }, head(), finishedBody),
-    ),
-  );
-
-  for (const kind of ['call', 'room']) {
-    chartOf(kind)
-      .then((chart) => {
-        for (const state of chart.graph.states) stateList.append(h('option', { value: state.key }));
-      })
-      .catch(() => {});
   }
 
-  function rowOf(row, now) {
+  function archiveForm() {
+    const localOf = (ms) => {
+      if (!ms) return '';
+      const date = new Date(Number(ms));
+      const pad = (n) => String(n).padStart(2, '0');
+      return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+    };
     return h(
-      'tr',
-      { 'data-key': key(row.kind, row.id), 'data-state': row.state },
-      h('td', null, row.kind),
-      h('td', null, machineLink(row.kind, row.id)),
-      h('td', { class: 'state-cell' }, stateBadge(row.state, row.final)),
+      'form',
+      {
+        class: 'filters',
+        id: 'archive-filters',
+        onsubmit: (event, form) => {
+          event.preventDefault();
+          const { endReason, from, to, limit } = form.elements;
+          sessionStorage.removeItem('archivePages');
+          go({
+            ...filter,
+            cursor: '',
+            endReason: endReason.value.trim(),
+            from: toEpoch(from.value),
+            to: toEpoch(to.value),
+            limit: limit.value,
+          });
+        },
+      },
       h(
-        'td',
+        'label',
         null,
-        row.parties.map((party) => h('span', { class: 'party' }, `${party.role} `, userLink(party.userId))),
+        'End reason ',
+        h(
+          'select',
+          { id: 'filter-end-reason', name: 'endReason' },
+          h('option', { value: '' }, 'any'),
+          [...new Set(kinds.flatMap((entry) => entry.endReasons))].map((reason) =>
+            h('option', { value: reason, selected: filter.endReason === reason }, reason),
+          ),
+        ),
       ),
       h(
-        'td',
-        { class: 'ago', title: formatTime(row.since), 'data-since': row.since },
-        formatAgo(row.since, now),
+        'label',
+        null,
+        'From ',
+        h('input', { id: 'filter-from', name: 'from', type: 'datetime-local', value: localOf(filter.from) }),
       ),
       h(
-        'td',
-        { class: 'last-event' },
-        row.lastEvent ? [h('code', null, row.lastEvent.type), ` by ${row.lastEvent.actor}`] : '—',
+        'label',
+        null,
+        'To ',
+        h('input', { id: 'filter-to', name: 'to', type: 'datetime-local', value: localOf(filter.to) }),
       ),
-      h('td', null, formatTime(row.updatedAt)),
+      h(
+        'label',
+        null,
+        'Per page ',
+        h(
+          'select',
+          { id: 'filter-limit', name: 'limit' },
+          ['50', '100', '200'].map((n) =>
+            h('option', { value: n, selected: (filter.limit || '50') === n }, n),
+          ),
+        ),
+      ),
+      h('button', { type: 'submit' }, 'Show'),
+    );
+  }
+
+  function pager() {
+    return h(
+      'div',
+      { class: 'pager', id: 'archive-pager' },
+      h(
+        'button',
+        {
+          type: 'button',
+          id: 'archive-newest',
+          class: 'secondary',
+          disabled: !filter.cursor,
+          onclick: () => {
+            sessionStorage.removeItem('archivePages');
+            go({ ...filter, cursor: '' });
+          },
+        },
+        'Newest',
+      ),
+      h(
+        'button',
+        {
+          type: 'button',
+          id: 'archive-newer',
+          class: 'secondary',
+          disabled: !filter.cursor,
+          onclick: () => {
+            const back = previous.pop() ?? '';
+            sessionStorage.setItem('archivePages', JSON.stringify(previous));
+            go({ ...filter, cursor: back });
+          },
+        },
+        '← Newer',
+      ),
+      h('span', { class: 'hint', id: 'archive-page' }, `page ${previous.length + 1}`),
+      h(
+        'button',
+        {
+          type: 'button',
+          id: 'archive-older',
+          disabled: !archive.nextCursor,
+          onclick: () => {
+            sessionStorage.setItem('archivePages', JSON.stringify([...previous, filter.cursor]));
+            go({ ...filter, cursor: archive.nextCursor });
+          },
+        },
+        'Older →',
+      ),
     );
   }
 
@@ -162,26 +309,61 @@ export function renderMachines(main) {
     const rows = [...active.values()]
       .filter((row) => matches(filter, row))
       .sort((a, b) => b.updatedAt - a.updatedAt);
-    clear(activeBody).append(
-      ...(rows.length
-        ? rows.map((row) => rowOf(row, now))
-        : [h('tr', { class: 'empty' }, h('td', { colspan: 7 }, 'Nothing running.'))]),
+    patch(
+      main,
+      section(
+        'Active machines',
+        filterForm(),
+        h(
+          'p',
+          { class: 'hint' },
+          'Updated live over Socket.IO. ',
+          h('span', { class: 'count' }, `${rows.length} active`),
+        ),
+        table(
+          ['Kind', 'Id', 'State', 'Parties', 'In state for', 'Last event', 'Updated'],
+          rows.length
+            ? rows.map((row) => activeRow(row, now))
+            : h('tr', { class: 'empty' }, h('td', { colspan: 7 }, 'Nothing running.')),
+          { id: 'active-machines', class: 'machines stack' },
+        ),
+      ),
+      section(
+        'Archive',
+        archiveForm(),
+        table(
+          ['Kind', 'Id', 'Final state', 'End reason', 'Parties', 'Minutes', 'Money', 'Duration', 'Ended'],
+          archive.machines.length
+            ? archive.machines.map(archiveRow)
+            : h('tr', { class: 'empty' }, h('td', { colspan: 9 }, 'Nothing finished matches.')),
+          { id: 'finished-machines', class: 'machines stack' },
+        ),
+        pager(),
+      ),
     );
-    counter.textContent = `${rows.length} active`;
-    const done = [...finished.values()]
-      .filter((row) => matches(filter, row))
-      .sort((a, b) => b.updatedAt - a.updatedAt);
-    clear(finishedBody).append(
-      ...(done.length
-        ? done.slice(0, 50).map((row) => rowOf(row, now))
-        : [h('tr', { class: 'empty' }, h('td', { colspan: 7 }, 'Nothing finished yet.'))]),
+  }
+
+  async function loadArchive() {
+    archive = await api(
+      `/archives${query({
+        kind: filter.kind,
+        user: filter.user,
+        endReason: filter.endReason,
+        from: filter.from,
+        to: filter.to,
+        cursor: filter.cursor,
+        limit: filter.limit || '50',
+      })}`,
     );
   }
 
   async function load() {
-    const [live, archived] = await Promise.all([
-      api(`/machines${query(filter)}`),
-      api(`/archives${query({ kind: filter.kind, user: filter.user }, { limit: '50' })}`),
+    const [live] = await Promise.all([
+      api(`/machines${query({ kind: filter.kind, state: filter.state, user: filter.user })}`),
+      loadArchive(),
+      kindsOf().then((list) => {
+        kinds = list;
+      }),
     ]);
     active.clear();
     for (const row of live.machines) {
@@ -191,46 +373,52 @@ export function renderMachines(main) {
       versions.set(k, row.version);
       active.set(k, row);
     }
-    for (const row of archived.machines)
-      if (!finished.has(key(row.kind, row.id))) finished.set(key(row.kind, row.id), row);
     draw();
   }
 
+  let archiveReload = null;
   function apply(push) {
     const k = key(push.kind, push.id);
     // Pushes of one instance can arrive out of order (effects of two transitions in two processes).
     if ((versions.get(k) ?? 0) > push.version) return;
     versions.set(k, push.version);
-    const previous = active.get(k);
+    const previousRow = active.get(k);
     const state = stateName(push.to);
     const changed = push.from === null || stateName(push.from) !== state;
-    const row = {
-      kind: push.kind,
-      id: push.id,
-      version: push.version,
-      state,
-      final: push.final,
-      parties: partiesOf(push.kind, push.view),
-      since: changed || !previous ? push.at : previous.since,
-      updatedAt: push.at,
-      lastEvent: { type: push.event, at: push.at, actor: push.actor ?? '' },
-    };
     if (push.final) {
       active.delete(k);
-      finished.set(k, row);
-    } else active.set(k, row);
+      // The newest page of the archive shows it once it is written there.
+      if (!filter.cursor) {
+        clearTimeout(archiveReload);
+        archiveReload = setTimeout(() => loadArchive().then(draw, () => {}), 700);
+      }
+    } else {
+      active.set(k, {
+        kind: push.kind,
+        id: push.id,
+        version: push.version,
+        state,
+        final: false,
+        parties: partiesOf(push.kind, push.view),
+        since: changed || !previousRow ? push.at : previousRow.since,
+        updatedAt: push.at,
+        lastEvent: { type: push.event, at: push.at, actor: push.actor ?? '' },
+      });
+    }
     draw();
   }
 
   const unsubscribe = [onMachine(apply), onResync(() => load().catch(() => {}))];
-  // Only the "in state for" cells tick: redrawing rows every second would swallow clicks.
+  // Only the "in state for" cells of running machines tick.
   const ticker = setInterval(() => {
-    for (const cell of main.querySelectorAll('td.ago'))
+    for (const cell of main.querySelectorAll('#active-machines td.ago'))
       cell.textContent = formatAgo(Number(cell.dataset.since));
   }, 1000);
+  clear(main).append(h('p', { class: 'hint' }, 'Loading…'));
   load().catch(() => {});
   return () => {
     clearInterval(ticker);
+    clearTimeout(archiveReload);
     for (const off of unsubscribe) off();
   };
 }
