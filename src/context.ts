@@ -58,6 +58,17 @@ export function redisClient(url: string, name: string): Redis {
   return client;
 }
 
+/** One open Socket.IO connection of a user, as the admin panel lists it. */
+export interface OpenSocket {
+  id: string;
+  address: string;
+  /** When the connection was made (epoch ms). */
+  connectedAt: number;
+  userAgent: string;
+  /** The rooms it is in (its user room, a call's, a live room's). */
+  rooms: string[];
+}
+
 /** Everything a running server holds: config, connections and the domain services built on them. */
 export async function createAppContext(options: ContextOptions) {
   const { config, database, logger } = options;
@@ -237,6 +248,18 @@ export async function createAppContext(options: ContextOptions) {
     authenticator,
     attachSocketServer(server: AppSocketServer) {
       io = server;
+    },
+    /** The user's open sockets in every server process (the adapter asks the others), for the admin panel. */
+    async socketsOf(userId: number): Promise<OpenSocket[]> {
+      if (!io) return [];
+      const sockets = await io.in(userRoom(userId)).fetchSockets();
+      return sockets.map((socket) => ({
+        id: socket.id,
+        address: socket.handshake.address,
+        connectedAt: socket.handshake.issued,
+        userAgent: String(socket.handshake.headers['user-agent'] ?? ''),
+        rooms: [...socket.rooms].filter((room) => room !== socket.id),
+      }));
     },
     /** Fires delayed events and re-runs effects a crashed process left behind. */
     async startBackgroundWork() {

@@ -76,6 +76,57 @@ const LedgerMovement = Type.Object({
   legs: Type.Array(Type.Object({ account: Type.String(), currency: Type.String(), amount: Type.Integer() })),
 });
 
+const LedgerLeg = Type.Object({ account: Type.String(), currency: Type.String(), amount: Type.Integer() });
+
+export const LedgerPageSchema = Type.Object({
+  totals: Type.Object({ movements: Type.Integer(), byAccount: Type.Array(LedgerLeg) }),
+  movements: Type.Array(LedgerMovement),
+  nextBefore: Type.Union([Type.Integer(), Type.Null()]),
+});
+
+const SummaryFact = Type.Object({
+  key: Type.String(),
+  label: Type.String(),
+  value: Type.Union([Type.String(), Type.Number(), Type.Null()]),
+  format: StringEnum(['text', 'time', 'deadline', 'duration'] as const),
+});
+
+const ArmedTimer = Type.Object({
+  sendId: Type.String(),
+  jobId: Type.String(),
+  state: Type.String(),
+  dueAt: Type.Union([Type.Number(), Type.Null()]),
+  attempts: Type.Integer(),
+});
+
+const Member = Type.Object({
+  userId: Type.Integer(),
+  role: Type.String(),
+  seat: Type.Union([Type.String(), Type.Null()]),
+  joinedAt: Type.Union([Type.Number(), Type.Null()]),
+  disconnected: Type.Boolean(),
+  actions: Type.Object({ removeFromMic: Type.Boolean(), remove: Type.Boolean(), ban: Type.Boolean() }),
+});
+
+export const VersionViewSchema = Type.Object({
+  version: Type.Integer(),
+  transition: Transition,
+  state: Type.String(),
+  activeStateIds: Type.Array(Type.String()),
+  path: Type.Array(Type.String()),
+  edges: Type.Array(Type.Object({ from: Type.String(), to: Type.String() })),
+  context: Type.Unknown(),
+  /** A field that did not exist before (or no longer after) has no `before` (`after`). */
+  changes: Type.Array(
+    Type.Object({
+      path: Type.String(),
+      before: Type.Optional(Type.Unknown()),
+      after: Type.Optional(Type.Unknown()),
+    }),
+  ),
+  exact: Type.Boolean(),
+});
+
 export const MachineDetailSchema = Type.Object({
   ...MachineSummarySchema.properties,
   source: StringEnum(['live', 'archive'] as const),
@@ -95,7 +146,10 @@ export const MachineDetailSchema = Type.Object({
   ),
   adminActions: Type.Object({ hangup: Type.Boolean(), end: Type.Boolean(), ban: Type.Array(Type.Integer()) }),
   record: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
-  ledger: Type.Array(LedgerMovement),
+  ledger: LedgerPageSchema,
+  summary: Type.Array(SummaryFact),
+  timers: Type.Array(ArmedTimer),
+  members: Type.Union([Type.Array(Member), Type.Null()]),
   actions: Type.Array(AdminActionSchema),
 });
 
@@ -119,6 +173,30 @@ export const UserLookupSchema = Type.Object({
   warnMessage: Type.String(),
   activeCallId: Type.Union([Type.String(), Type.Null()]),
   activeRoomId: Type.Union([Type.String(), Type.Null()]),
+  presence: Type.Object({
+    status: StringEnum(['online', 'busy', 'offline'] as const),
+    sockets: Type.Integer(),
+  }),
+  sockets: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      address: Type.String(),
+      connectedAt: Type.Number(),
+      userAgent: Type.String(),
+      rooms: Type.Array(Type.String()),
+    }),
+  ),
+  recentOrders: Type.Array(
+    Type.Object({
+      outTradeNo: Type.String(),
+      currency: Type.String(),
+      amount: Type.Integer(),
+      priceFen: Type.Integer(),
+      status: Type.String(),
+      createdAt: Type.Number(),
+      paidAt: NullableNumber,
+    }),
+  ),
   recentCalls: Type.Array(
     Type.Object({
       callId: Type.Integer(),

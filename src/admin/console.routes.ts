@@ -52,6 +52,8 @@ export const adminConsoleRoutes: FastifyPluginAsyncTypebox<{ context: AppContext
       callIndex: context.callIndex,
       roomIndex: context.roomIndex,
       adminActions,
+      isOnline: (userId) => context.presence.isOnline(userId),
+      socketsOf: (userId) => context.socketsOf(userId),
     }),
   });
   await app.register(adminConfigRoutes, { configs: context.configs, adminActions });

@@ -7,11 +7,13 @@ import {
   ErrorResponse,
   InstanceId,
   Kind,
+  LedgerPageSchema,
   MachineDetailSchema,
   MachineSummarySchema,
+  VersionViewSchema,
 } from './admin-schemas.js';
 import { MACHINE_KINDS, PANEL_MACHINES } from './machine-registry.js';
-import type { MachinesService } from './machines.service.js';
+import { LEDGER_PAGE, type MachinesService } from './machines.service.js';
 import type { Search } from './search.js';
 import { type StateChart, stateChartOf } from './state-chart/index.js';
 
@@ -62,6 +64,40 @@ export const adminMachineRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request) => machines.detail(request.params.kind, request.params.id),
+  );
+
+  app.get(
+    '/machines/:kind/:id/ledger',
+    {
+      schema: {
+        ...common,
+        description:
+          'The ledger movements of an instance (reference `<kind>:<id>`), newest first, a page at a time: pass ' +
+          '`nextBefore` back as `before`. With the totals over all of them.',
+        params: Type.Object({ kind: Kind, id: InstanceId }),
+        querystring: Type.Object({
+          before: Type.Optional(Type.Integer({ minimum: 1 })),
+          limit: Type.Integer({ minimum: 1, maximum: 200, default: LEDGER_PAGE }),
+        }),
+        response: { 200: LedgerPageSchema },
+      },
+    },
+    async (request) => machines.ledgerPage(request.params.kind, request.params.id, request.query),
+  );
+
+  app.get(
+    '/machines/:kind/:id/versions/:version',
+    {
+      schema: {
+        ...common,
+        description:
+          'Time travel: the instance as it was at one version of its history (replayed from the history with ' +
+          'the machine itself): its state, the path so far, its context, and what that transition changed.',
+        params: Type.Object({ kind: Kind, id: InstanceId, version: Type.Integer({ minimum: 1 }) }),
+        response: { 200: VersionViewSchema, 404: ErrorResponse },
+      },
+    },
+    async (request) => machines.version(request.params.kind, request.params.id, request.params.version),
   );
 
   app.get(

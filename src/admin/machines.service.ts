@@ -3,24 +3,44 @@
  * instance in full (snapshot, context, history, the events it takes now; from Redis while it is
  * there, from the Postgres archive after), and the recently finished ones.
  */
+
+import { inArray } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import type { AnyMachineSnapshot } from 'xstate';
 import type { CallRecordsRepository } from '../calls/call-records.repository.js';
 import type { Db } from '../db/client.js';
+import { accounts } from '../db/schema/index.js';
 import { notFound } from '../errors.js';
 import type { AdminActionRow, AdminActionsRepository } from '../moderation/admin-actions.repository.js';
-import type { MachineKind, MachineRuntime, TransitionRecord } from '../runtime/index.js';
+import type { ArmedTimer, MachineKind, MachineRuntime, TransitionRecord } from '../runtime/index.js';
 import { decodeSnapshot } from '../runtime/snapshot-codec.js';
-import { callLedger, type LedgerMovement } from './call-ledger.js';
 import type { ArchiveFilter, MachineArchivesRepository } from './machine-archives.repository.js';
+import { KIND_INSIGHTS, type Member, type SummaryFact } from './machine-insights.js';
 import {
   type AcceptedEvent,
   acceptedEvents,
   activeNodesOf,
   adminActionsOf,
 } from './machine-introspection.js';
+import { type LedgerPage, machineLedger } from './machine-ledger.js';
 import { MACHINE_KINDS, PANEL_MACHINES, type Party, stateName } from './machine-registry.js';
 import { recentHistory } from './recent-history.js';
+import { type VersionView, versionOf } from './time-travel.js';
+
+/** Every balance of these users, per user id and currency. */
+async function balancesOf(db: Db, userIds: number[]): Promise<Map<number, Record<string, number>>> {
+  const balances = new Map<number, Record<string, number>>();
+  if (userIds.length === 0) return balances;
+  const rows = await db
+    .select({ userId: accounts.userId, currency: accounts.currency, balance: accounts.balance })
+    .from(accounts)
+    .where(inArray(accounts.userId, [...new Set(userIds)]));
+  for (const row of rows) {
+    if (row.userId === null) continue;
+    balances.set(row.userId, { ...balances.get(row.userId), [row.currency]: row.balance });
+  }
+  return balances;
+}
 
 export interface MachineSummary {
   kind: MachineKind;
@@ -65,9 +85,19 @@ export interface MachineDetail extends MachineSummary {
   /** Which admin actions the machine would take now (snapshot.can with the exact event). */
   adminActions: { hangup: boolean; end: boolean; ban: number[] };
   record: Record<string, unknown> | null;
-  ledger: LedgerMovement[];
+  /** The money it moved: totals, and the newest movements (older ones: `ledgerPage`). */
+  ledger: LedgerPage;
+  /** Minutes, money, deadlines: what an operator wants first (per kind, see machine-insights.ts). */
+  summary: SummaryFact[];
+  /** Its armed timers, each with its BullMQ job as the queue has it. */
+  timers: ArmedTimer[];
+  /** A room's people with the per-member actions the machine would take now; null for other kinds. */
+  members: Member[] | null;
   actions: AdminActionRow[];
 }
+
+/** How many ledger movements a page holds (the detail carries the first). */
+export const LEDGER_PAGE = 20;
 
 export interface MachinesServiceDeps {
   db: Db;
@@ -138,6 +168,29 @@ export function createMachinesService(deps: MachinesServiceDeps) {
       : null;
   }
 
+  /** An instance from Redis while it is there, from the Postgres archive after. */
+  async function load(kind: MachineKind, id: string) {
+    const live = await runtime.get(kind, id);
+    if (live) {
+      return {
+        live: true,
+        snapshot: live.snapshot,
+        history: await runtime.history(kind, id),
+        updatedAt: live.updatedAt,
+        version: live.version,
+      };
+    }
+    const archived = await deps.archives.find(kind, id);
+    if (!archived) throw notFound(`no ${kind} ${id}`, 'id');
+    return {
+      live: false,
+      snapshot: decodeSnapshot(PANEL_MACHINES[kind].machine, JSON.stringify(archived.snapshot)),
+      history: archived.history,
+      updatedAt: archived.archivedAt.getTime(),
+      version: archived.history[archived.history.length - 1]?.version ?? 0,
+    };
+  }
+
   return {
     async listActive(filter: {
       kind?: MachineKind;
@@ -202,30 +255,19 @@ export function createMachinesService(deps: MachinesServiceDeps) {
 
     async detail(kind: MachineKind, id: string): Promise<MachineDetail> {
       const { machine, view } = PANEL_MACHINES[kind];
-      const live = await runtime.get(kind, id);
-      let snapshot: AnyMachineSnapshot;
-      let history: TransitionRecord[];
-      let updatedAt: number;
-      let version: number;
-      if (live) {
-        snapshot = live.snapshot;
-        history = await runtime.history(kind, id);
-        updatedAt = live.updatedAt;
-        version = live.version;
-      } else {
-        const archived = await deps.archives.find(kind, id);
-        if (!archived) throw notFound(`no ${kind} ${id}`, 'id');
-        snapshot = decodeSnapshot(machine, JSON.stringify(archived.snapshot));
-        history = archived.history;
-        updatedAt = archived.archivedAt.getTime();
-        version = history[history.length - 1]?.version ?? 0;
-      }
+      const { live, snapshot, history, updatedAt, version } = await load(kind, id);
       const summary = summarize(kind, id, snapshot, landmarksOf(history), updatedAt, version);
-      const [record, ledger, actions] = await Promise.all([
+      const [record, ledger, actions, timers, balances] = await Promise.all([
         kind === 'call' ? deps.callRecords.find(Number(id)) : Promise.resolve(null),
-        kind === 'call' ? callLedger(deps.db, id) : Promise.resolve([]),
+        machineLedger(deps.db, `${kind}:${id}`, { limit: LEDGER_PAGE }),
         deps.adminActions.listFor(kind, id),
+        live ? runtime.timers(kind, id) : Promise.resolve([]),
+        balancesOf(
+          deps.db,
+          summary.parties.map((party) => party.userId),
+        ),
       ]);
+      const insights = KIND_INSIGHTS[kind];
       return {
         ...summary,
         source: live ? 'live' : 'archive',
@@ -239,8 +281,23 @@ export function createMachinesService(deps: MachinesServiceDeps) {
         adminActions: adminActionsOf(kind, snapshot, summary.parties),
         record: record ? plain(record) : null,
         ledger,
+        summary: insights.summary({ snapshot, ledger: ledger.totals, balances }),
+        timers,
+        members: insights.members?.(snapshot) ?? null,
         actions,
       };
+    },
+
+    /** Older ledger movements of an instance, newest first. */
+    ledgerPage: (kind: MachineKind, id: string, page: { before?: number | undefined; limit: number }) =>
+      machineLedger(deps.db, `${kind}:${id}`, page),
+
+    /** The instance as it was at `version`, replayed from its history; 404 for a version it never had. */
+    async version(kind: MachineKind, id: string, version: number): Promise<VersionView> {
+      const { snapshot, history } = await load(kind, id);
+      const view = versionOf(kind, snapshot, history, version);
+      if (!view) throw notFound(`${kind} ${id} has no version ${version}`, 'version');
+      return view;
     },
   };
 }

@@ -1,7 +1,15 @@
 import { desc, eq, or } from 'drizzle-orm';
 import type { CallIndex } from '../calls/call-index.js';
+import type { OpenSocket } from '../context.js';
 import type { Db } from '../db/client.js';
-import { accounts, CURRENCIES, type Currency, callRecords, users } from '../db/schema/index.js';
+import {
+  accounts,
+  CURRENCIES,
+  type Currency,
+  callRecords,
+  rechargeOrders,
+  users,
+} from '../db/schema/index.js';
 import { notFound } from '../errors.js';
 import type { AdminActionRow, AdminActionsRepository } from '../moderation/admin-actions.repository.js';
 import type { RoomIndex } from '../rooms/room-index.js';
@@ -31,12 +39,15 @@ export function createUserLookup(deps: {
   callIndex: CallIndex;
   roomIndex: RoomIndex;
   adminActions: AdminActionsRepository;
+  /** Online: a socket in a live process or REST activity within the last minute. */
+  isOnline(userId: number): Promise<boolean>;
+  socketsOf(userId: number): Promise<OpenSocket[]>;
 }) {
   const { db } = deps;
   return async function lookUpUser(userId: number, recent = 20) {
     const [user] = await db.select().from(users).where(eq(users.id, userId));
     if (!user) throw notFound(`no user ${userId}`, 'id');
-    const [balanceRows, calls, activeCall, activeRoom, actions] = await Promise.all([
+    const [balanceRows, calls, activeCall, activeRoom, actions, online, sockets, orders] = await Promise.all([
       db
         .select({ currency: accounts.currency, balance: accounts.balance })
         .from(accounts)
@@ -50,6 +61,14 @@ export function createUserLookup(deps: {
       deps.callIndex.activeCallOf(userId),
       deps.roomIndex.activeRoomOf(userId),
       deps.adminActions.listFor('user', String(userId)),
+      deps.isOnline(userId),
+      deps.socketsOf(userId),
+      db
+        .select()
+        .from(rechargeOrders)
+        .where(eq(rechargeOrders.userId, userId))
+        .orderBy(desc(rechargeOrders.createdAt), desc(rechargeOrders.outTradeNo))
+        .limit(recent),
     ]);
     const balances = Object.fromEntries(CURRENCIES.map((currency) => [currency, 0])) as Record<
       Currency,
@@ -76,6 +95,20 @@ export function createUserLookup(deps: {
       warnMessage: user.warnMessage,
       activeCallId: activeCall,
       activeRoomId: activeRoom,
+      presence: {
+        status: activeCall ? ('busy' as const) : online ? ('online' as const) : ('offline' as const),
+        sockets: sockets.length,
+      },
+      sockets,
+      recentOrders: orders.map((order) => ({
+        outTradeNo: order.outTradeNo,
+        currency: order.currency,
+        amount: order.amount,
+        priceFen: order.priceFen,
+        status: order.status,
+        createdAt: order.createdAt.getTime(),
+        paidAt: order.paidAt?.getTime() ?? null,
+      })),
       recentCalls: calls.map(
         (call): UserCallSummary => ({
           callId: call.id,

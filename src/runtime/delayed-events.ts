@@ -82,6 +82,17 @@ export class DelayedEvents {
     });
   }
 
+  /** A job as BullMQ has it: its state (`delayed`, `waiting`, `active`, `failed`…) and when it is due; null when gone. */
+  async describe(jobId: string): Promise<{ state: string; dueAt: number; attempts: number } | null> {
+    const job = await this.queue.getJob(jobId);
+    if (!job) return null;
+    return {
+      state: await job.getState(),
+      dueAt: job.timestamp + (job.opts.delay ?? 0),
+      attempts: job.attemptsMade,
+    };
+  }
+
   async unschedule(jobId: string): Promise<void> {
     await this.queue.remove(jobId);
   }

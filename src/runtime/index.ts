@@ -4,6 +4,7 @@ export type { DelayedEventData } from './delayed-events.js';
 export { connectionFromUrl, DEFAULT_QUEUE_NAME, DelayedEvents } from './delayed-events.js';
 export { delayedJobId } from './keys.js';
 export type {
+  ArmedTimer,
   FireResult,
   MachineRuntime,
   MachineRuntimeOptions,

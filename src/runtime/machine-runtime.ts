@@ -83,6 +83,8 @@ export interface MachineRuntime<K extends string> {
   get(kind: K, id: string): Promise<InstanceState | null>;
   history(kind: K, id: string): Promise<TransitionRecord[]>;
   listActive(kind: K, options?: { limit?: number }): Promise<string[]>;
+  /** The timers an instance has armed now, each with its BullMQ job as the queue sees it. */
+  timers(kind: K, id: string): Promise<ArmedTimer[]>;
   /** Re-runs outbox batches older than `recoverAfterMs` (or `olderThanMs`). */
   recoverPending(options?: RecoveryOptions): Promise<RecoveryReport>;
   /** Starts the BullMQ worker that fires delayed events (and, optionally, periodic recovery). */
@@ -99,6 +101,17 @@ const consoleLogger: RuntimeLogger = {
 };
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export interface ArmedTimer {
+  /** The machine's raise id (`minute-3`, `grace-12`, `xstate.after.ringTimeout.call.ringing`). */
+  sendId: string;
+  jobId: string;
+  /** BullMQ's state of the job (`delayed`, `waiting`, `active`, `failed`…), `missing` when the queue has none. */
+  state: string;
+  /** When it fires (epoch ms); null when the job is missing. */
+  dueAt: number | null;
+  attempts: number;
+}
 
 export interface FireResult {
   applied: boolean;
@@ -351,6 +364,24 @@ class Runtime<K extends string> implements MachineRuntime<K> {
 
   listActive(kind: K, options: { limit?: number } = {}): Promise<string[]> {
     return this.store.listActive(kind, options.limit ?? 1000);
+  }
+
+  async timers(kind: K, id: string): Promise<ArmedTimer[]> {
+    assertId(id);
+    const stored = await this.store.load(kind, id);
+    if (!stored) return [];
+    return Promise.all(
+      Object.entries(stored.timers).map(async ([sendId, jobId]) => {
+        const job = await this.delayed.describe(jobId);
+        return {
+          sendId,
+          jobId,
+          state: job?.state ?? 'missing',
+          dueAt: job?.dueAt ?? null,
+          attempts: job?.attempts ?? 0,
+        };
+      }),
+    );
   }
 
   recoverPending(options?: RecoveryOptions): Promise<RecoveryReport> {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acceptCall, liveCall, ringingCall, startCall } from '../e2e/moderation/call-driver.js';
 import { startTestServer, type TestServer } from '../helpers/app.js';
 import { copyArchivedCall } from '../helpers/archive-fixtures.js';
+import { connectClient } from '../helpers/clients.js';
 import { START_COMMANDS, TEST_CHROMIUM } from '../helpers/services.js';
 
 /** Debian's chromium (`apt-get install chromium`, see .ci/run) or TEST_CHROMIUM, driven by playwright-core. */
@@ -178,7 +179,6 @@ describe('admin panel in Chromium', () => {
       .poll(() => page.locator('#admin-actions').textContent())
       .toContain('photos taken from a model agency');
     await expect.poll(() => page.locator('#recent-calls').textContent()).toContain('banned');
-    await screenshot(page, 'admin-user-page.png');
     expect(await page.content()).not.toContain(call.guest.token);
     await page.close();
   });
@@ -285,6 +285,185 @@ describe('the archive and the search box in Chromium', () => {
   });
 });
 
+describe('the call and room pages in Chromium', () => {
+  const asAdmin = () => ({ authorization: `Bearer ${server.adminToken}` });
+
+  it('shows a live call’s money and timers with their BullMQ jobs, and its ledger as totals plus pages', async () => {
+    const call = await liveCall(server, 10_000);
+    const gift = await server.request('POST', '/admin/api/gifts', {
+      headers: asAdmin(),
+      body: { name: 'Rose', imgUrl: 'https://example.com/rose.png', cost: 10 },
+    });
+    for (let n = 0; n < 24; n++) {
+      const sent = await server.request('POST', '/app/live/sendGift', {
+        body: { token: call.guest.token, giftId: gift.body.giftId },
+      });
+      expect(sent.body.code).toBe(0);
+    }
+    const page = await openPanel();
+    await signIn(page, server.adminToken);
+    await page.goto(`${server.url}/admin#/machines/call/${call.callId}`);
+    const summary = page.locator('#live-summary');
+    await expect.poll(() => summary.textContent()).toContain('Minutes charged1');
+    expect(await summary.textContent()).toContain('Diamonds spent300');
+    expect(await summary.textContent()).toMatch(/Paid untilin \d+s/);
+    const timers = page.locator('#timers');
+    expect(await timers.textContent()).toContain(`call-${call.callId}-minute-2`);
+    expect(await timers.textContent()).toContain('billing minute 2');
+    expect(await timers.textContent()).toContain('delayed');
+
+    expect(await page.locator('#ledger-totals').textContent()).toContain('25 movements');
+    expect(await page.locator('#ledger-totals').textContent()).toContain(
+      `user:${call.guest.userId} -300 diamond`,
+    );
+    const ledgerRows = page.locator('#ledger-rows tbody tr');
+    expect(await ledgerRows.count()).toBe(20);
+    await page.locator('#ledger-older').click();
+    await expect.poll(() => ledgerRows.count()).toBe(25);
+    expect(await page.locator('#ledger-older').count()).toBe(0);
+    expect(await ledgerRows.last().textContent()).toContain(`call:${call.callId}:minute:1`);
+    await page.close();
+  });
+
+  it('travels back through a call’s history: the path so far, the context then and what changed', async () => {
+    const call = await liveCall(server);
+    const page = await openPanel();
+    await signIn(page, server.adminToken);
+    await page.goto(`${server.url}/admin#/machines/call/${call.callId}`);
+    await expect.poll(() => page.locator('#history li').count()).toBe(3);
+    // Friendly names and local times, not xstate's names and epoch milliseconds.
+    expect(await page.locator('#history').textContent()).toContain('created');
+    expect(await page.locator('#history').textContent()).toContain('started');
+    expect(await page.locator('#history').textContent()).not.toMatch(/\d{13}/);
+    expect(await page.locator('#context-now').textContent()).not.toMatch(/\d{13}/);
+    expect(await page.locator('#context-now').textContent()).toMatch(
+      /"startedAt": "\d{4}-\d\d-\d\d \d\d:\d\d/,
+    );
+
+    await page.locator('#history li[data-version="2"] a.version').click();
+    await expect.poll(() => page.locator('#time-travel').textContent()).toContain('version 2 of 3');
+    const state = (id: string) => page.locator(`#state-chart g.state[data-state="${id}"]`);
+    await expect.poll(() => state('call.accepted').getAttribute('class')).toContain('current');
+    expect(await state('call.ringing').getAttribute('class')).toContain('visited');
+    expect(await state('call.live').getAttribute('class')).toContain('unvisited');
+    expect(await page.locator('#state-chart g.edge.taken').count()).toBe(1);
+    expect(await page.locator('#version-changes').textContent()).toContain('acceptedAt');
+    expect(await page.locator('#history li.selected').getAttribute('data-version')).toBe('2');
+
+    await page.locator('#history li[data-version="3"] a.version').click();
+    await expect.poll(() => page.locator('#version-changes').textContent()).toContain('minutesStarted');
+    expect(await page.locator('#version-changes').textContent()).toContain('startedAt');
+    await screenshot(page, 'admin-time-travel.png');
+
+    await page.locator('#back-to-now').click();
+    await expect.poll(() => page.locator('#time-travel').count()).toBe(0);
+    expect(await state('call.live').getAttribute('class')).toContain('current');
+    await page.close();
+  });
+
+  it('shows a room’s members and seats and takes one off the mic, removes another, each after a reason', async () => {
+    const matchmaker = await server.createUser({ role: 'matchmaker', nickname: 'Hongniang' });
+    const roomId = '88';
+    const { runtime, roomIndex } = server.context;
+    await runtime.create(
+      'room',
+      roomId,
+      {
+        roomId,
+        matchmakerId: matchmaker.userId,
+        roomName: 'Saturday',
+        groupId: 'g88',
+        graceMs: 30_000,
+        at: Date.now(),
+      },
+      { actor: String(matchmaker.userId) },
+    );
+    for (const [userId, gender] of [
+      [801, 1],
+      [802, 2],
+    ] as const) {
+      await runtime.send('room', roomId, { type: 'ENTER', userId, gender }, { actor: String(userId) });
+      await roomIndex.join(userId, roomId);
+    }
+    await runtime.send('room', roomId, { type: 'APPLY', userId: 801 }, { actor: '801' });
+    await runtime.send(
+      'room',
+      roomId,
+      { type: 'ACCEPT_SEAT', userId: 801 },
+      { actor: String(matchmaker.userId) },
+    );
+
+    const page = await openPanel();
+    await signIn(page, server.adminToken);
+    await page.goto(`${server.url}/admin#/machines/room/${roomId}`);
+    const member = (userId: number) => page.locator(`#members tr[data-member="${userId}"]`);
+    await expect.poll(() => member(801).textContent()).toContain('on the mic');
+    expect(await member(801).textContent()).toContain('male');
+    expect(await member(802).textContent()).toContain('audience');
+    expect(await member(802).locator('[data-member-action=removeFromMic]').isDisabled()).toBe(true);
+    expect(await page.locator('#live-summary').textContent()).toContain('Male seat801');
+    await screenshot(page, 'admin-room.png');
+
+    await confirmWithReason(
+      page,
+      '#members tr[data-member="801"] [data-member-action=removeFromMic]',
+      'mic feedback',
+    );
+    await expect.poll(() => member(801).textContent()).toContain('audience');
+    await confirmWithReason(
+      page,
+      '#members tr[data-member="802"] [data-member-action=remove]',
+      'insulting guests',
+    );
+    await expect.poll(() => member(802).count()).toBe(0);
+    await expect.poll(() => page.locator('#admin-actions').textContent()).toContain('insulting guests');
+    expect(await page.locator('#admin-actions').textContent()).toContain('mic feedback');
+    await page.close();
+  });
+
+  it('works at phone width: the chart scrolls at full size and tables stack', async () => {
+    const call = await liveCall(server);
+    const page = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${server.url}/admin`);
+    await signIn(page, server.adminToken);
+    await page.goto(`${server.url}/admin#/machines/call/${call.callId}`);
+    await expect
+      .poll(() => page.locator('#state-chart g.state.current').getAttribute('data-state'))
+      .toBe('call.live');
+    // The chart keeps its own width (readable labels) and its box scrolls sideways.
+    const chart = (await page.evaluate(`(() => {
+      const box = document.getElementById('state-chart');
+      const svg = box.querySelector('svg');
+      return {
+        drawn: svg.getBoundingClientRect().width,
+        natural: Number(svg.getAttribute('width')),
+        scrolls: box.scrollWidth > box.clientWidth,
+      };
+    })()`)) as { drawn: number; natural: number; scrolls: boolean };
+    expect(chart.drawn).toBe(chart.natural);
+    expect(chart.scrolls).toBe(true);
+    // Nothing else is wider than the phone.
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    // Table rows are cards of "label value" lines.
+    const cell = page.locator('#ledger-rows tbody td').first();
+    expect(
+      await cell.evaluate((td) => td.ownerDocument.defaultView?.getComputedStyle(td, '::before').content),
+    ).toBe('"Time"');
+    expect(await page.locator('#ledger-rows thead').isVisible()).toBe(false);
+    await screenshot(page, 'admin-phone-call.png');
+
+    await page.goto(`${server.url}/admin#/`);
+    await expect.poll(() => page.locator('#finished-machines tbody tr').count()).toBeGreaterThan(0);
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await page.close();
+  });
+});
+
 describe('admin panel in Chromium, while a call is billed every 1.5 s', () => {
   let billing: TestServer;
   beforeAll(async () => {
@@ -293,6 +472,47 @@ describe('admin panel in Chromium, while a call is billed every 1.5 s', () => {
   afterAll(() => billing?.close());
 
   const historyLength = (page: Page) => page.locator('#history li').count();
+
+  it('keeps a user page live: balance moving with billing, presence and sockets coming and going', async () => {
+    const call = await liveCall(billing);
+    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${billing.url}/admin`);
+    await signIn(page, billing.adminToken);
+    await page.goto(`${billing.url}/admin#/users/${call.guest.userId}`);
+    await expect.poll(() => page.locator('#presence').textContent()).toContain('busy');
+    expect(await page.locator('#profile').textContent()).toContain(`call ${call.callId}`);
+    await page.evaluate('window.__samePage = true');
+    const diamonds = async () =>
+      Number((await page.locator('#balances').textContent())?.match(/diamond(\d+)/)?.[1]);
+    const before = await diamonds();
+    // The next billing tick lowers the balance on the open page, without a reload.
+    await expect.poll(diamonds, { timeout: 15_000 }).toBeLessThan(before);
+    expect(await page.evaluate('window.__samePage')).toBe(true);
+
+    const socket = await connectClient(billing, call.anchor.token);
+    try {
+      await page.goto(`${billing.url}/admin#/users/${call.anchor.userId}`);
+      await expect
+        .poll(() => page.locator(`#sockets tr[data-socket="${socket.socket.id}"]`).count(), {
+          timeout: 15_000,
+        })
+        .toBe(1);
+      await screenshot(page, 'admin-user-page.png');
+    } finally {
+      socket.close();
+    }
+    await expect
+      .poll(() => page.locator('#sockets').textContent(), { timeout: 15_000 })
+      .toBe('No open socket.');
+    await billing.request('POST', `/admin/api/calls/${call.callId}/hangup`, {
+      headers: { authorization: `Bearer ${billing.adminToken}` },
+    });
+    await expect
+      .poll(() => page.locator('#recent-calls').textContent(), { timeout: 15_000 })
+      .toContain('hangup_server');
+    await page.close();
+  });
 
   it('keeps typed text, focus, an open section and the scroll through billing ticks, and a typed reason too', async () => {
     const page = await browser.newPage({ viewport: { width: 1360, height: 700 } });

@@ -57,6 +57,12 @@ export function eventDetails(event) {
 const isTimestampKey = (key) => key === 'at' || /At$/.test(key);
 const isEpochMs = (value) => typeof value === 'number' && value > 1e12 && value < 1e13;
 
+/** One field's value for reading: a timestamp field (`…At`, `at`) as a local time. */
+export function readableField(path, value) {
+  const key = path.split('.').pop() ?? '';
+  return isTimestampKey(key) && isEpochMs(value) ? formatTime(value) : readable(value);
+}
+
 /** A copy of `value` with its timestamps written as local times (for reading, not for sending back). */
 export function readable(value) {
   if (Array.isArray(value)) return value.map(readable);

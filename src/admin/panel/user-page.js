@@ -1,6 +1,8 @@
 /**
- * Looking a user up: profile, balance per currency, ban state, the call and room he is in, his
- * recent calls, and the admin's warn / ban / unban forms. Never shows a token (the API has none).
+ * A user, live: profile, presence and open sockets, balance per currency, ban state, the call and
+ * room he is in, his recent calls and orders, and the admin's warn / ban / unban forms. Re-read on
+ * every push about a machine he takes part in (a billing tick moves his balance) and every few
+ * seconds (sockets come and go without a machine moving). Never shows a token (the API has none).
  */
 import { ApiError, api, runAction } from './api.js';
 import {
@@ -14,28 +16,78 @@ import {
   section,
   table,
 } from './dom.js';
+import { onMachine, onResync } from './live.js';
 
+/** Looks a user up by id, or (anything else) goes to the search: nickname, openid. */
 function lookupForm(current) {
-  const input = h('input', {
-    id: 'lookup-user',
-    name: 'user',
-    inputmode: 'numeric',
-    pattern: '[0-9]+',
-    required: true,
-    placeholder: 'user id',
-    value: current ?? '',
-  });
   return h(
     'form',
     {
       class: 'filters',
+      id: 'lookup-form',
       onsubmit: (event, element) => {
         event.preventDefault();
-        location.hash = `#/users/${element.elements.user.value.trim()}`;
+        const value = element.elements.user.value.trim();
+        location.hash = /^[0-9]+$/.test(value)
+          ? `#/users/${value}`
+          : `#/search?q=${encodeURIComponent(value)}`;
       },
     },
-    h('label', null, 'User ', input),
+    h(
+      'label',
+      null,
+      'User ',
+      h('input', {
+        id: 'lookup-user',
+        name: 'user',
+        required: true,
+        maxlength: 128,
+        placeholder: 'id, nickname or openid',
+        value: current ?? '',
+      }),
+    ),
     h('button', { type: 'submit' }, 'Look up'),
+  );
+}
+
+const PRESENCE = { online: 'online', busy: 'busy (in a call)', offline: 'offline' };
+
+function socketsBlock(sockets) {
+  if (!sockets.length) return h('p', { class: 'hint', id: 'sockets' }, 'No open socket.');
+  return table(
+    ['Socket', 'Connected', 'Address', 'Rooms', 'Client'],
+    sockets.map((socket) =>
+      h(
+        'tr',
+        { 'data-socket': socket.id },
+        h('td', null, h('code', null, socket.id)),
+        h('td', null, formatTime(socket.connectedAt)),
+        h('td', null, socket.address),
+        h('td', null, socket.rooms.join(', ')),
+        h('td', { class: 'user-agent' }, socket.userAgent || '—'),
+      ),
+    ),
+    { id: 'sockets' },
+  );
+}
+
+function ordersBlock(orders) {
+  if (!orders.length) return h('p', { class: 'hint', id: 'recent-orders' }, 'No orders.');
+  return table(
+    ['Order', 'Amount', 'Price', 'Status', 'Placed', 'Paid'],
+    orders.map((order) =>
+      h(
+        'tr',
+        null,
+        h('td', null, h('code', null, order.outTradeNo)),
+        h('td', null, `${order.amount} ${order.currency}`),
+        h('td', null, `¥${(order.priceFen / 100).toFixed(2)}`),
+        h('td', null, order.status),
+        h('td', null, formatTime(order.createdAt)),
+        h('td', null, formatTime(order.paidAt)),
+      ),
+    ),
+    { id: 'recent-orders' },
   );
 }
 
@@ -116,6 +168,17 @@ function facts(rows, props) {
 }
 
 export function renderUser(main, userId) {
+  let left = false;
+  let pending = null;
+  /** Coalesces pushes (a billing tick moves several machines' and users' numbers) into one read. */
+  function schedule() {
+    pending ??= new Promise((resolve) => setTimeout(resolve, 150)).then(async () => {
+      pending = null;
+      if (!left) await draw();
+    });
+    return pending;
+  }
+
   async function draw() {
     if (!userId) {
       patch(main, section('Look up a user', lookupForm()));
@@ -146,6 +209,14 @@ export function renderUser(main, userId) {
             ['WeChat bound', p.wechatBound ? 'yes' : 'no'],
             ['Created', formatTime(p.createdAt)],
             ['Last login', formatTime(p.lastLoginAt)],
+            [
+              'Presence',
+              h(
+                'span',
+                { class: `presence presence-${user.presence.status}`, id: 'presence' },
+                `${PRESENCE[user.presence.status]} · ${user.presence.sockets} socket${user.presence.sockets === 1 ? '' : 's'}`,
+              ),
+            ],
             ['In call', user.activeCallId ? machineLink('call', user.activeCallId) : '—'],
             ['In room', user.activeRoomId ? machineLink('room', user.activeRoomId) : '—'],
           ],
@@ -168,8 +239,10 @@ export function renderUser(main, userId) {
           ],
           { id: 'ban-state' },
         ),
-        moderationForms(user, draw),
+        moderationForms(user, schedule),
       ),
+      section('Open sockets', socketsBlock(user.sockets)),
+      section('Recent orders', ordersBlock(user.recentOrders)),
       section(
         'Recent calls',
         user.recentCalls.length
@@ -208,5 +281,20 @@ export function renderUser(main, userId) {
     );
   }
   void draw();
-  return () => {};
+  if (!userId) return () => {};
+  const mentions = (view) =>
+    view && Object.entries(view).some(([key, value]) => /Id$/.test(key) && String(value) === String(userId));
+  const unsubscribe = [
+    onMachine((push) => {
+      if (mentions(push.view) || JSON.stringify(push.view?.seats ?? {}).includes(`:${userId}`))
+        void schedule();
+    }),
+    onResync(() => void schedule()),
+  ];
+  const poll = setInterval(() => void schedule(), 5000);
+  return () => {
+    left = true;
+    clearInterval(poll);
+    for (const off of unsubscribe) off();
+  };
 }

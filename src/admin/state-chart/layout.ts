@@ -104,11 +104,14 @@ function wrap(labels: string[], maxChars: number): string[] {
 
 const unique = (values: string[]) => [...new Set(values)];
 
+/** A named guard reads as itself; an anonymous one (`inline`) only says that there is a condition. */
+const guardText = (guard: string | null) =>
+  guard === null ? '' : guard === 'inline' ? ' (if allowed)' : ` [${guard}]`;
+
 function detailsOf(group: Group, keyOf: (id: string) => string): string[] {
   return unique(
     group.transitions.map(
-      (t) =>
-        `${t.label}${t.guard ? ` [${t.guard}]` : ''} → ${t.target === null ? '(stays)' : keyOf(t.target)}`,
+      (t) => `${t.label}${guardText(t.guard)} → ${t.target === null ? '(stays)' : keyOf(t.target)}`,
     ),
   );
 }

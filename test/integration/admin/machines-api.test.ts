@@ -136,7 +136,7 @@ describe('admin machines API', () => {
       'byAnchor',
     ]);
     // The first minute is in the ledger already.
-    expect(detail.body.ledger).toEqual([
+    expect(detail.body.ledger.movements).toEqual([
       expect.objectContaining({
         key: `call:${call.callId}:minute:1`,
         kind: 'call_minute',
@@ -145,6 +145,8 @@ describe('admin machines API', () => {
         ]),
       }),
     ]);
+    expect(detail.body.ledger.totals.movements).toBe(1);
+    expect(detail.body.ledger.nextBefore).toBeNull();
 
     const unknown = await get('/machines/call/424242');
     expect(unknown.status).toBe(404);

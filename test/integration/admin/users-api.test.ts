@@ -21,6 +21,58 @@ const post = (path: string, body?: unknown) =>
 const app = (path: string, body: Record<string, unknown>) => server.request('POST', path, { body });
 
 describe('admin user lookup', () => {
+  it('shows presence and every open socket, and the recent recharge orders', async () => {
+    const guest = await server.createUser({ role: 'guest', nickname: 'Sockets' });
+    const offline = (await get(`/users/${guest.userId}`)).body;
+    expect(offline).toMatchObject({
+      presence: { status: 'offline', sockets: 0 },
+      sockets: [],
+      recentOrders: [],
+    });
+
+    const first = await connectClient(server, guest.token);
+    const second = await connectClient(server, guest.token);
+    clients.push(first, second);
+    const online = (await get(`/users/${guest.userId}`)).body;
+    expect(online.presence).toEqual({ status: 'online', sockets: 2 });
+    expect(online.sockets.map((socket: { id: string }) => socket.id).sort()).toEqual(
+      [first.socket.id, second.socket.id].sort(),
+    );
+    expect(online.sockets[0]).toMatchObject({
+      address: expect.any(String),
+      connectedAt: expect.any(Number),
+      rooms: [`user:${guest.userId}`],
+    });
+    second.close();
+    await eventually(async () =>
+      (await get(`/users/${guest.userId}`)).body.sockets.length === 1 ? true : null,
+    );
+
+    const client = new pg.Client({ connectionString: server.databaseUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query(
+        "insert into recharge_packages (currency, amount, price_fen) values ('diamond', 600, 600) returning id",
+      );
+      await client.query(
+        `insert into recharge_orders (out_trade_no, user_id, package_id, currency, amount, price_fen, status)
+         values ('T-admin-1', $1, $2, 'diamond', 600, 600, 'pending')`,
+        [guest.userId, rows[0].id],
+      );
+    } finally {
+      await client.end();
+    }
+    expect((await get(`/users/${guest.userId}`)).body.recentOrders).toEqual([
+      expect.objectContaining({
+        outTradeNo: 'T-admin-1',
+        amount: 600,
+        currency: 'diamond',
+        status: 'pending',
+        paidAt: null,
+      }),
+    ]);
+  });
+
   it('shows profile, balance per currency, the current call and recent calls, and never a token', async () => {
     const call = await liveCall(server);
     const during = await get(`/users/${call.guest.userId}`);
