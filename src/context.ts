@@ -205,6 +205,8 @@ export async function createAppContext(options: ContextOptions) {
     appId: config.wechat.appId,
     onCredited: (userId, currency, balance) =>
       io?.to(userRoom(userId)).emit('wallet:update', { [currency]: balance }),
+    onDevelopmentPaymentFailed: (outTradeNo, reason) =>
+      logger.warn({ outTradeNo, reason }, 'the development payment notification was not taken'),
   });
   const giftSending = createGiftSendingService({
     db,

@@ -38,7 +38,8 @@ export interface AppConfig {
       ratePerSecond: number;
     };
   };
-  wechat: { appId: string; appSecret: string; apiBase: string };
+  /** development: the app secret is a development value, so logins use the development WeChat (src/wechat/development.ts). */
+  wechat: { appId: string; appSecret: string; apiBase: string; development: boolean };
   wechatPay: WechatPayConfig;
   rateLimitPerMinute: number;
   bodyLimitBytes: number;
@@ -111,6 +112,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       appId: orDevelopment('WECHAT_APP_ID'),
       appSecret: orDevelopment('WECHAT_APP_SECRET'),
       apiBase: raw.WECHAT_API_BASE.replace(/\/+$/, ''),
+      development: raw.WECHAT_APP_SECRET === undefined,
     },
     wechatPay: wechatPayConfig(raw, developmentFallbacks),
     rateLimitPerMinute: raw.RATE_LIMIT_PER_MINUTE,

@@ -19,6 +19,11 @@ export interface WechatPayConfig {
   /** Unset: each order derives it from the request's own host (development). */
   notifyUrl: string | undefined;
   apiBase: string;
+  /**
+   * Both keys are the generated development pair (it plays merchant and platform), so orders and
+   * their payment notifications are made here (src/wechat/development.ts).
+   */
+  development: boolean;
 }
 
 const DEVELOPMENT = {
@@ -79,6 +84,7 @@ export function wechatPayConfig(raw: RawConfig, developmentFallbacks: string[]):
   const mchId = orDevelopment('WECHATPAY_MCH_ID');
   const serialNo = orDevelopment('WECHATPAY_MCH_SERIAL_NO');
   let privateKeyPem = pemFrom(raw, 'WECHATPAY_MCH_PRIVATE_KEY', createPrivateKey);
+  const developmentKeys = privateKeyPem === undefined;
   if (privateKeyPem === undefined) {
     developmentFallbacks.push('WECHATPAY_MCH_PRIVATE_KEY');
     privateKeyPem = developmentKeyPair().privateKeyPem;
@@ -86,6 +92,7 @@ export function wechatPayConfig(raw: RawConfig, developmentFallbacks: string[]):
   const apiV3Key = orDevelopment('WECHATPAY_API_V3_KEY');
   const platformSerial = orDevelopment('WECHATPAY_PLATFORM_SERIAL');
   let platformPublicKeyPem = pemFrom(raw, 'WECHATPAY_PLATFORM_PUBLIC_KEY', createPublicKey);
+  const developmentPlatform = platformPublicKeyPem === undefined;
   if (platformPublicKeyPem === undefined) {
     developmentFallbacks.push('WECHATPAY_PLATFORM_PUBLIC_KEY');
     platformPublicKeyPem = developmentKeyPair().publicKeyPem;
@@ -99,5 +106,6 @@ export function wechatPayConfig(raw: RawConfig, developmentFallbacks: string[]):
     platformPublicKeyPem,
     notifyUrl: raw.WECHATPAY_NOTIFY_URL,
     apiBase: raw.WECHATPAY_API_BASE.replace(/\/+$/, ''),
+    development: developmentKeys && developmentPlatform,
   };
 }

@@ -13,11 +13,18 @@ export function createPayments(deps: {
   pay: WechatPayConfig;
   appId: string;
   onCredited: PaymentNotificationsDeps['onCredited'];
+  onDevelopmentPaymentFailed?(outTradeNo: string, reason: string): void;
 }) {
   const packages = createRechargePackagesRepository(deps.db);
   return {
     packages,
-    orders: createRechargeOrdersService({ db: deps.db, packages, pay: deps.pay, appId: deps.appId }),
+    orders: createRechargeOrdersService({
+      db: deps.db,
+      packages,
+      pay: deps.pay,
+      appId: deps.appId,
+      onDevelopmentPaymentFailed: deps.onDevelopmentPaymentFailed,
+    }),
     notifications: createPaymentNotificationsService(deps),
   };
 }

@@ -3,6 +3,7 @@ import type { WechatPayConfig } from '../config/wechat-pay.js';
 import type { Db } from '../db/client.js';
 import { rechargeOrders, type User } from '../db/schema/index.js';
 import { AppError, badRequest, notFound } from '../errors.js';
+import { developmentPaymentNotification, developmentPrepayId } from '../wechat/development.js';
 import { createJsapiOrder, type MiniProgramPaymentParams, miniProgramPaymentParams } from '../wechat/pay.js';
 import { newOutTradeNo } from './out-trade-no.js';
 import type { RechargeCurrency, RechargePackagesRepository } from './recharge-packages.repository.js';
@@ -13,6 +14,8 @@ export interface RechargeOrdersDeps {
   pay: WechatPayConfig;
   /** The mini-program's appid (the payer's openid belongs to it). */
   appId: string;
+  /** Where a development payment that could not be delivered is reported. */
+  onDevelopmentPaymentFailed?(outTradeNo: string, reason: string): void;
 }
 
 export interface PlacedOrder {
@@ -40,6 +43,24 @@ export function createRechargeOrdersService(deps: RechargeOrdersDeps) {
   const { db, pay } = deps;
   const platformCertificates = new Map([[pay.platformSerial, pay.platformPublicKeyPem]]);
 
+  /**
+   * Development WeChat Pay: the user "pays" at once, and the notification WeChat would send is
+   * POSTed to the order's notify URL, so it is verified and credited by the real path.
+   */
+  function payInDevelopment(notifyUrl: string, order: Parameters<typeof developmentPaymentNotification>[1]) {
+    const { headers, body } = developmentPaymentNotification(pay, order);
+    setImmediate(() => {
+      fetch(notifyUrl, { method: 'POST', headers, body }).then(
+        async (response) => {
+          await response.arrayBuffer();
+          if (!response.ok)
+            deps.onDevelopmentPaymentFailed?.(order.outTradeNo, `notify answered ${response.status}`);
+        },
+        (error: Error) => deps.onDevelopmentPaymentFailed?.(order.outTradeNo, error.message),
+      );
+    });
+  }
+
   return {
     async place(
       user: User,
@@ -62,20 +83,22 @@ export function createRechargeOrdersService(deps: RechargeOrdersDeps) {
       });
       let prepayId: string;
       try {
-        ({ prepayId } = await createJsapiOrder({
-          apiBase: pay.apiBase,
-          mchId: pay.mchId,
-          appId: deps.appId,
-          serialNo: pay.serialNo,
-          privateKeyPem: pay.privateKeyPem,
-          description: DESCRIPTION[currency](pkg.amount),
-          outTradeNo,
-          notifyUrl: options.notifyUrl,
-          amountFen: pkg.priceFen,
-          payerOpenid: user.wechatOpenid,
-          timeExpire: new Date(Date.now() + ORDER_TTL_MS),
-          platformCertificates,
-        }));
+        ({ prepayId } = pay.development
+          ? { prepayId: developmentPrepayId(outTradeNo) }
+          : await createJsapiOrder({
+              apiBase: pay.apiBase,
+              mchId: pay.mchId,
+              appId: deps.appId,
+              serialNo: pay.serialNo,
+              privateKeyPem: pay.privateKeyPem,
+              description: DESCRIPTION[currency](pkg.amount),
+              outTradeNo,
+              notifyUrl: options.notifyUrl,
+              amountFen: pkg.priceFen,
+              payerOpenid: user.wechatOpenid,
+              timeExpire: new Date(Date.now() + ORDER_TTL_MS),
+              platformCertificates,
+            }));
       } catch (error) {
         // A refusal is final; after a timeout or a 5xx WeChat may still have the order, so it stays
         // pending and a later notification can still credit it.
@@ -87,6 +110,14 @@ export function createRechargeOrdersService(deps: RechargeOrdersDeps) {
         throw error;
       }
       await db.update(rechargeOrders).set({ prepayId }).where(eq(rechargeOrders.outTradeNo, outTradeNo));
+      if (pay.development) {
+        payInDevelopment(options.notifyUrl, {
+          outTradeNo,
+          priceFen: pkg.priceFen,
+          payerOpenid: user.wechatOpenid,
+          appId: deps.appId,
+        });
+      }
       return {
         outTradeNo,
         amount: pkg.amount,

@@ -4,6 +4,7 @@ import type { Db } from '../db/client.js';
 import { type User, type UserRole, users } from '../db/schema/index.js';
 import { badRequest, forbidden } from '../errors.js';
 import { createCode2Session, type WeChatSession } from '../wechat/code2session.js';
+import { createDevelopmentCode2Session } from '../wechat/development.js';
 import { type DecryptedUserData, decryptUserData } from '../wechat/user-data.js';
 import { issueToken } from './tokens.js';
 import type { UsersService } from './users.service.js';
@@ -155,16 +156,22 @@ export function createWechatAccounts(deps: WechatAccountsDeps) {
 
 export type WechatAccounts = ReturnType<typeof createWechatAccounts>;
 
-/** WeChat sign-in as the app context builds it: code2session at `apiBase`, sessions kept in Redis. */
+/**
+ * WeChat sign-in as the app context builds it: code2session at `apiBase` (or the development WeChat
+ * while the credentials are development values), sessions kept in Redis.
+ */
 export function createWechatSignIn(deps: {
   db: Db;
   users: UsersService;
   redis: Redis;
   prefix: string;
-  wechat: { appId: string; appSecret: string; apiBase: string };
+  wechat: { appId: string; appSecret: string; apiBase: string; development?: boolean };
   tokenTtlMs: number;
 }): WechatAccounts {
-  const code2session = createCode2Session(deps.wechat);
+  // Development credentials: nothing at WeChat would accept them, so `dev:<openid>` codes are answered here.
+  const code2session = deps.wechat.development
+    ? createDevelopmentCode2Session(deps.wechat.appSecret)
+    : createCode2Session(deps.wechat);
   return createWechatAccounts({
     db: deps.db,
     users: deps.users,
