@@ -31,7 +31,7 @@ import { enqueueActions, type SnapshotFrom, setup } from 'xstate';
 
 export type Gender = 0 | 1 | 2;
 export type SeatName = 'male' | 'female';
-export type RoomEndReason = 'matchmaker_ended' | 'matchmaker_left' | 'admin' | 'banned';
+export type RoomEndReason = 'matchmaker_ended' | 'matchmaker_left' | 'matchmaker_logout' | 'admin' | 'banned';
 /** QLive `user_type`: 0 none, 1 audience, 2 applied, 3 man on mic, 4 woman on mic, 5 matchmaker. */
 export type UserType = 0 | 1 | 2 | 3 | 4 | 5;
 
@@ -70,7 +70,14 @@ export interface RoomContext extends RoomInput {
 
 export type RoomEvent =
   | { type: 'ENTER'; userId: number; gender: Gender; at: number }
-  | { type: 'LEAVE'; userId: number; at: number }
+  /** `leave_room`; `entering` another room (get_playurl elsewhere): the old room only counts again. */
+  | { type: 'LEAVE'; userId: number; entering?: boolean; at: number }
+  /** The logout procedure (qlive_user/logout/ or IM's Logout callback). */
+  | { type: 'LOGOUT'; userId: number; at: number }
+  /** IM `Group.CallbackAfterMemberExit`: these users left the room's IM group. */
+  | { type: 'MEMBERS_EXITED'; userIds: number[]; at: number }
+  /** The room's IM group was created (or re-created after Tencent lost it). */
+  | { type: 'GROUP_ASSIGNED'; groupId: string; at: number }
   | { type: 'APPLY'; userId: number; at: number }
   | { type: 'ACCEPT_SEAT'; userId: number; at: number }
   | { type: 'REFUSE_SEAT'; userId: number; at: number }
@@ -88,6 +95,40 @@ export interface SeatChangedParams {
   roomId: string;
   seat: SeatName;
   userId: number | null;
+}
+
+/**
+ * What the room announces, and to whom: the matchmaker alone, or everyone in the room (its IM
+ * group). The payloads are QLive's IM messages (qlive-realtime.md §3) exactly: `num` to the
+ * matchmaker, `reset` (a seat was left) and `over` (the host logged out) to the room. Delivery
+ * channels (Tencent IM, Socket.IO) carry them as they are and know nothing of rooms.
+ */
+export type RoomNotice =
+  | { audience: { userId: number }; message: NumMessage }
+  | { audience: { roomId: string; groupId: string }; message: ResetMessage | OverMessage };
+
+export interface NumMessage {
+  content: { group_id: string; num_list: [number, number, number, number] };
+  type: 'num';
+}
+
+export interface ResetMessage {
+  content: {
+    content_type: 'off';
+    user_id: string;
+    play_url: '';
+    nickname: '';
+    area: '';
+    age: '';
+    face_url: '';
+    gender: number;
+  };
+  type: 'reset';
+}
+
+export interface OverMessage {
+  content: '';
+  type: 'over';
 }
 
 /** Id of the delayed `GRACE_EXPIRED` raise for a user (unique within one room). */
@@ -148,6 +189,8 @@ interface Plan {
   schedule?: { event: EventOf<'GRACE_EXPIRED'>; id: string; delay: number }[];
   /** Raise ids to cancel. */
   cancel?: string[];
+  /** What the transition announces, computed from the context after the patch. */
+  notices?: ((after: RoomContext) => RoomNotice)[];
 }
 
 function withoutMark(context: RoomContext, userId: number): Pick<Plan, 'patch' | 'cancel'> {
@@ -180,6 +223,46 @@ function removeMember(context: RoomContext, userId: number): Plan {
   };
 }
 
+/** `num` to the matchmaker: the room's counters after the transition. */
+const announceCounts = (after: RoomContext): RoomNotice => ({
+  audience: { userId: after.matchmakerId },
+  message: { content: { group_id: after.groupId, num_list: countsOf(after) }, type: 'num' },
+});
+
+/** `reset` off to the room: the seat `userId` held is free (only `user_id` matters with "off"). */
+const announceSeatLeft =
+  (userId: number, gender: Gender) =>
+  (after: RoomContext): RoomNotice => ({
+    audience: { roomId: after.roomId, groupId: after.groupId },
+    message: {
+      content: {
+        content_type: 'off',
+        user_id: String(userId),
+        play_url: '',
+        nickname: '',
+        area: '',
+        age: '',
+        face_url: '',
+        gender,
+      },
+      type: 'reset',
+    },
+  });
+
+/** `over` to the room: the host is gone. */
+const announceOver = (after: RoomContext): RoomNotice => ({
+  audience: { roomId: after.roomId, groupId: after.groupId },
+  message: { content: '', type: 'over' },
+});
+
+/** A member leaves by leave_room or logout: `reset` off first when he held a seat, then `num`. */
+function leavesAnnounced(context: RoomContext, userId: number): Plan {
+  const plan = removeMember(context, userId);
+  const seated = seatOf(context, userId) !== null;
+  const gender = memberOf(context, userId)?.gender ?? 0;
+  return { ...plan, notices: [...(seated ? [announceSeatLeft(userId, gender)] : []), announceCounts] };
+}
+
 function ending(reason: RoomEndReason, endedBy?: number): Plan {
   return { patch: endedBy === undefined ? { endReason: reason } : { endReason: reason, endedBy } };
 }
@@ -187,17 +270,20 @@ function ending(reason: RoomEndReason, endedBy?: number): Plan {
 /** The named effects, as the host receives them in `transition()`'s actions. */
 export type RoomAction =
   | { type: 'seatChanged'; params: SeatChangedParams }
+  | { type: 'announce'; params: RoomNotice }
   | { type: 'archiveRoom'; params: { roomId: string } };
 
 /** The transition action that carries out a plan computed from the context and the event. */
 function run<TEvent extends RoomEvent>(plan: (context: RoomContext, event: TEvent) => Plan) {
   return enqueueActions<RoomContext, TEvent, undefined, RoomEvent, never, RoomAction, never, never>(
     ({ context, event, enqueue }) => {
-      const { patch, seatChanges = [], schedule = [], cancel = [] } = plan(context, event);
+      const { patch, seatChanges = [], schedule = [], cancel = [], notices = [] } = plan(context, event);
       enqueue.assign(patch);
       for (const id of cancel) enqueue.cancel(id);
       for (const raise of schedule) enqueue.raise(raise.event, { id: raise.id, delay: raise.delay });
       for (const params of seatChanges) enqueue({ type: 'seatChanged', params });
+      const after = { ...context, ...patch };
+      for (const notice of notices) enqueue({ type: 'announce', params: notice(after) });
     },
   );
 }
@@ -214,6 +300,7 @@ export const roomMachine = setup({
   actions: {
     // Effects, carried out by the host from transition()'s result; nothing runs here.
     seatChanged: (_, _params: SeatChangedParams) => {},
+    announce: (_, _params: RoomNotice) => {},
     archiveRoom: (_, _params: { roomId: string }) => {},
   },
 }).createMachine({
@@ -239,11 +326,56 @@ export const roomMachine = setup({
                 [String(event.userId)]: { userId: event.userId, gender: event.gender, joinedAt: event.at },
               },
             },
+            notices: [announceCounts],
           })),
         },
         LEAVE: {
           guard: ({ context, event }) => memberOf(context, event.userId) !== undefined,
-          actions: run((context, event: EventOf<'LEAVE'>) => removeMember(context, event.userId)),
+          actions: run((context, event: EventOf<'LEAVE'>) =>
+            event.entering
+              ? { ...removeMember(context, event.userId), notices: [announceCounts] }
+              : leavesAnnounced(context, event.userId),
+          ),
+        },
+        LOGOUT: [
+          {
+            guard: ({ context, event }) => event.userId === context.matchmakerId,
+            target: 'ended',
+            actions: run((_, event: EventOf<'LOGOUT'>) => ({
+              ...ending('matchmaker_logout', event.userId),
+              notices: [announceOver],
+            })),
+          },
+          {
+            guard: ({ context, event }) => memberOf(context, event.userId) !== undefined,
+            actions: run((context, event: EventOf<'LOGOUT'>) => leavesAnnounced(context, event.userId)),
+          },
+        ],
+        MEMBERS_EXITED: {
+          // The original only zeroes the members' state here: no seat is announced free.
+          actions: run((context, event: EventOf<'MEMBERS_EXITED'>) => {
+            let after = context;
+            const cancel: string[] = [];
+            const seatChanges: SeatChangedParams[] = [];
+            for (const userId of new Set(event.userIds)) {
+              if (memberOf(after, userId) === undefined) continue;
+              const plan = removeMember(after, userId);
+              after = { ...after, ...plan.patch };
+              cancel.push(...(plan.cancel ?? []));
+              seatChanges.push(...(plan.seatChanges ?? []));
+            }
+            const { members, applicants, seats, disconnected } = after;
+            return {
+              patch: { members, applicants, seats, disconnected },
+              cancel,
+              seatChanges,
+              notices: [announceCounts],
+            };
+          }),
+        },
+        GROUP_ASSIGNED: {
+          guard: ({ context, event }) => event.groupId !== '' && event.groupId !== context.groupId,
+          actions: run((_, event: EventOf<'GROUP_ASSIGNED'>) => ({ patch: { groupId: event.groupId } })),
         },
         APPLY: {
           guard: ({ context, event }) =>
@@ -251,6 +383,7 @@ export const roomMachine = setup({
             seatForGender(memberOf(context, event.userId)?.gender ?? 0) !== null,
           actions: run((context, event: EventOf<'APPLY'>) => ({
             patch: { applicants: [...context.applicants, event.userId] },
+            notices: [announceCounts],
           })),
         },
         ACCEPT_SEAT: {
@@ -264,6 +397,7 @@ export const roomMachine = setup({
                 applicants: context.applicants.filter((id) => id !== event.userId),
               },
               seatChanges: [{ roomId: context.roomId, seat, userId: event.userId }],
+              notices: [announceCounts],
             };
           }),
         },
@@ -271,13 +405,17 @@ export const roomMachine = setup({
           guard: ({ context, event }) => isApplicant(context, event.userId),
           actions: run((context, event: EventOf<'REFUSE_SEAT'>) => ({
             patch: { applicants: context.applicants.filter((id) => id !== event.userId) },
+            notices: [announceCounts],
           })),
         },
         LEAVE_SEAT: {
           guard: ({ context, event }) =>
             seatOf(context, event.userId) !== null &&
             (event.by === event.userId || event.by === context.matchmakerId),
-          actions: run((context, event: EventOf<'LEAVE_SEAT'>) => offSeat(context, event.userId)),
+          actions: run((context, event: EventOf<'LEAVE_SEAT'>) => ({
+            ...offSeat(context, event.userId),
+            notices: [announceCounts],
+          })),
         },
         END: {
           guard: ({ context, event }) => event.by === context.matchmakerId,
@@ -429,22 +567,23 @@ export function roomView(snapshot: RoomSnapshot): RoomView {
 }
 
 /**
- * `num_list` of get_playurl. The QLive document shows only an example (`[0, 1, 0, 0]`) and never
- * says what it counts. This server's decision (to be written into the QLive API docs):
+ * `num_list` of get_playurl and of the `num` message (qlive-realtime.md §3.1):
  *
- *   [men who applied, women who applied, men in the audience, women in the audience]
+ *   [men applying, men present, women applying, women present]
  *
- * "Audience" is user_type 1 only (not applied, not seated); members of unknown gender and the
- * matchmaker and seat holders are in none of the four. It fits the example (a room with both
- * seats taken and one woman waiting for the mic) and the pairing with `get_users_info`
- * (`gender` + per-user `state`). All zeros once the room has ended.
+ * "Applying" is user_type 2; "present" is every member of that gender in the room (user_type 1 to
+ * 4: the audience, applicants and whoever is on the mic), never the matchmaker. Members of unknown
+ * gender are in none of the four. All zeros once the room has ended.
  */
 export function numList(snapshot: RoomSnapshot): [number, number, number, number] {
   if (isEnded(snapshot)) return [0, 0, 0, 0];
-  const context = snapshot.context;
-  const count = (gender: Gender, type: UserType) =>
-    Object.values(context.members).filter(
-      (member) => member.gender === gender && userTypeIn(context, member.userId) === type,
-    ).length;
-  return [count(1, 2), count(2, 2), count(1, 1), count(2, 1)];
+  return countsOf(snapshot.context);
+}
+
+function countsOf(context: RoomContext): [number, number, number, number] {
+  const members = Object.values(context.members);
+  const applying = (gender: Gender) =>
+    members.filter((member) => member.gender === gender && isApplicant(context, member.userId)).length;
+  const present = (gender: Gender) => members.filter((member) => member.gender === gender).length;
+  return [applying(1), present(1), applying(2), present(2)];
 }

@@ -108,6 +108,7 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
     adminToken: context.adminToken,
     users: context.users,
     gifts: context.gifts,
+    onMatchmakerCreated: (user) => context.qliveIm.matchmakerCreated(user),
   });
   await app.register(adminGrantRoutes, {
     prefix: '/admin/api',

@@ -17,6 +17,9 @@ import { createGiftsService } from './gifts/gifts.service.js';
 import { createMetricsRegistry } from './http/metrics.js';
 import { createAdminActionsRepository } from './moderation/admin-actions.repository.js';
 import { createModerationService } from './moderation/moderation.service.js';
+import { imNoticeChannel } from './notices/im-channel.js';
+import type { NoticeChannel } from './notices/notice.js';
+import { socketNoticeChannel } from './notices/socket-channel.js';
 import { createPayments } from './payments/index.js';
 import { createConfigsService } from './platform/configs.service.js';
 import { liveRoom, userRoom } from './realtime/events.js';
@@ -24,6 +27,7 @@ import { pushTransition } from './realtime/machine-push.js';
 import { createPresence } from './realtime/presence.js';
 import type { AppSocketServer } from './realtime/socket-server.js';
 import { createQliveRoomServices } from './rooms/index.js';
+import { createQliveIm } from './rooms/qlive-im.js';
 import { createRoomIndex } from './rooms/room-index.js';
 import { roomMachineDefinition } from './rooms/room-machine.definition.js';
 import {
@@ -106,6 +110,11 @@ export async function createAppContext(options: ContextOptions) {
     return (instance?.snapshot as CallSnapshot | undefined)?.context ?? null;
   };
 
+  // A machine's notices go out on every channel; none of them knows what a room or call is.
+  const noticeChannels: NoticeChannel[] = [
+    imNoticeChannel(im.delivery, logger),
+    socketNoticeChannel(() => io),
+  ];
   const roomIndex = createRoomIndex(redis, prefix);
   const roomContext = async (roomId: string): Promise<RoomContext | null> => {
     const instance = await runtime.get('room', roomId);
@@ -140,6 +149,9 @@ export async function createAppContext(options: ContextOptions) {
             playUrl: userId === null ? '' : live.playUrl('room', roomId, userId),
           });
         },
+        announce: async (notice, origin) => {
+          await Promise.all(noticeChannels.map((channel) => channel(notice, origin)));
+        },
       }),
     },
     onTransition: (notice) => {
@@ -170,6 +182,7 @@ export async function createAppContext(options: ContextOptions) {
       diamondsPerPoint: config.diamondsPerPoint,
     },
   });
+  const qliveIm = createQliveIm({ db, im, runtime, roomIndex, logger });
   const presenceService = createPresenceService(db, presence, callIndex);
   const moderation = createModerationService({
     db,
@@ -242,6 +255,7 @@ export async function createAppContext(options: ContextOptions) {
     giftSending,
     moderation,
     qlive,
+    qliveIm,
     wechatSignIn,
     payments,
     authenticate: authenticator.authenticate,

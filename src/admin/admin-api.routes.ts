@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { USER_ROLES } from '../db/schema/index.js';
+import { USER_ROLES, type User } from '../db/schema/index.js';
 import type { GiftsService } from '../gifts/gifts.service.js';
 import { StringEnum } from '../http/schemas.js';
 import type { UsersService } from '../users/users.service.js';
@@ -10,6 +10,8 @@ export interface AdminApiDeps {
   adminToken: string;
   users: UsersService;
   gifts: GiftsService;
+  /** A new matchmaker gets her Tencent IM group (queued; never delays the answer). */
+  onMatchmakerCreated(user: User): Promise<void>;
 }
 
 const Balance = Type.Integer({ minimum: 0, maximum: 1_000_000_000 });
@@ -59,6 +61,7 @@ export const adminApiRoutes: FastifyPluginAsyncTypebox<AdminApiDeps> = async (ap
         ...profile,
         balances: { diamond: diamond ?? 0, point: point ?? 0, gold: gold ?? 0 },
       });
+      if (user.role === 'matchmaker') await deps.onMatchmakerCreated(user);
       return reply.status(201).send({ userId: user.id, token });
     },
   );

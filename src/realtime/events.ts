@@ -9,6 +9,8 @@ export interface ServerToClientEvents {
   'room:gift': (gift: Record<string, unknown>) => void;
   /** QLive: a mic seat changed hands: `{liveId, seat, userId | null, playUrl}`. */
   'room:seat': (seat: Record<string, unknown>) => void;
+  /** What a machine announced to this user or room: QLive's IM messages `{type, content}` (num, reset, over). */
+  'machine:notice': (notice: { type: string; content: unknown }) => void;
   'wallet:update': (wallet: Record<string, unknown>) => void;
   'user:warn': (warning: { message: string }) => void;
   'admin:machine': (transition: Record<string, unknown>) => void;

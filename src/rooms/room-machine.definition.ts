@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { numList, type RoomContext, type RoomSnapshot, roomMachine, roomView } from '../../machines/room.js';
 import type { Db } from '../db/client.js';
 import { liveRooms } from '../db/schema/index.js';
+import type { Notice, NoticeOrigin } from '../notices/notice.js';
 import { defineMachine } from '../runtime/index.js';
 import type { RoomIndex } from './room-index.js';
 
@@ -11,6 +12,8 @@ export interface RoomEffectsDeps {
   context(roomId: string): Promise<RoomContext | null>;
   /** A seat changed hands: the room is told who now publishes which stream. */
   seatChanged(roomId: string, seat: 'male' | 'female', userId: number | null): Promise<void>;
+  /** Delivers what a transition announced, on every channel (Tencent IM, Socket.IO). */
+  announce(notice: Notice, origin: NoticeOrigin): Promise<void>;
 }
 
 /** The room machine with its effects; both are idempotent (re-run safely after a crash). */
@@ -22,6 +25,11 @@ export function roomMachineDefinition(deps: RoomEffectsDeps) {
     effects: {
       seatChanged: async ({ params }) => {
         await deps.seatChanged(params.roomId, params.seat, params.userId);
+      },
+      // The outbox saved with the transition holds this effect, so the notice is queued even if
+      // the process dies right after the save; the key makes a re-run queue nothing new.
+      announce: async ({ id, params, idempotencyKey }) => {
+        await deps.announce(params, { id: idempotencyKey, orderKey: `room-${id}` });
       },
       archiveRoom: async ({ id }) => {
         const context = await deps.context(id);

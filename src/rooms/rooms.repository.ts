@@ -4,13 +4,6 @@ import { liveRooms } from '../db/schema/index.js';
 
 export type LiveRoomRow = typeof liveRooms.$inferSelect;
 
-/**
- * The Tencent IM group of a room, named by the server: `@QLIVE#<live_id>`. A custom group id may be
- * any printable ASCII up to 48 bytes except Tencent's own `@TGS#` prefix, so it never collides with
- * an auto-assigned one; the matchmaker's client creates the group (AVChatRoom) under this id.
- */
-export const groupIdOf = (liveId: number) => `@QLIVE#${liveId}`;
-
 /** The lasting record of QLive rooms (`live_rooms`); a room's live state is its machine in Redis. */
 export function createRoomsRepository(db: Db) {
   return {
@@ -19,12 +12,28 @@ export function createRoomsRepository(db: Db) {
       return Number(row!.id);
     },
 
-    async insert(room: { id: number; matchmakerId: number; roomName: string; roomImage: string }) {
-      const [row] = await db
-        .insert(liveRooms)
-        .values({ ...room, groupId: groupIdOf(room.id) })
-        .returning();
+    async insert(room: {
+      id: number;
+      matchmakerId: number;
+      roomName: string;
+      roomImage: string;
+      /** The matchmaker's Tencent IM group ("" while Tencent has not created it). */
+      groupId: string;
+    }) {
+      const [row] = await db.insert(liveRooms).values(room).returning();
       return row!;
+    },
+
+    /** The live room (not ended) that uses this IM group, if any. */
+    async findLiveByGroup(groupId: string): Promise<LiveRoomRow | null> {
+      if (groupId === '') return null;
+      const [row] = await db
+        .select()
+        .from(liveRooms)
+        .where(and(eq(liveRooms.groupId, groupId), isNull(liveRooms.endedAt)))
+        .orderBy(desc(liveRooms.id))
+        .limit(1);
+      return row ?? null;
     },
 
     async find(id: number): Promise<LiveRoomRow | null> {

@@ -13,7 +13,7 @@ import type { User } from '../db/schema/index.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors.js';
 import type { MachineKind, MachineRuntime, SendResult } from '../runtime/index.js';
 import type { RoomIndex } from './room-index.js';
-import { groupIdOf, type RoomsRepository } from './rooms.repository.js';
+import type { RoomsRepository } from './rooms.repository.js';
 
 export interface RoomsServiceDeps {
   runtime: MachineRuntime<MachineKind>;
@@ -115,7 +115,7 @@ export function createRoomsService(deps: RoomsServiceDeps) {
     if (!current || current.liveId === exceptLiveId) return;
     if (current.userType === 5)
       throw conflict(`you are hosting live room ${current.liveId}; end it with live_end first`);
-    await send(current.liveId, { type: 'LEAVE', userId: user.id }, user.id);
+    await send(current.liveId, { type: 'LEAVE', userId: user.id, entering: true }, user.id);
     await roomIndex.leave(user.id, String(current.liveId));
   }
 
@@ -133,17 +133,24 @@ export function createRoomsService(deps: RoomsServiceDeps) {
 
   async function open(
     matchmaker: User,
-    options: { roomName?: string | undefined; roomImage?: string | undefined } = {},
+    options: { roomName?: string | undefined; roomImage?: string | undefined; groupId: string },
   ): Promise<{ liveId: number; snapshot: RoomSnapshot; reopened: boolean }> {
     return withOpeningLock(matchmaker.id, async () => {
       const current = await stateOf(matchmaker.id);
       if (current?.userType === 5) {
         // Back in her own live room (a reload, another device): a pending grace period ends here.
-        const result = await send(
+        let result = await send(
           current.liveId,
           { type: 'RECONNECTED', userId: matchmaker.id },
           matchmaker.id,
         );
+        if (options.groupId && options.groupId !== snapshotOfResult(result).context.groupId) {
+          result = await send(
+            current.liveId,
+            { type: 'GROUP_ASSIGNED', groupId: options.groupId },
+            matchmaker.id,
+          );
+        }
         return { liveId: current.liveId, snapshot: snapshotOfResult(result), reopened: true };
       }
       await leaveCurrentMembership(matchmaker);
@@ -154,12 +161,13 @@ export function createRoomsService(deps: RoomsServiceDeps) {
         matchmakerId: matchmaker.id,
         roomName,
         roomImage: options.roomImage ?? matchmaker.headImg,
+        groupId: options.groupId,
       });
       const input: RoomInput = {
         roomId: String(liveId),
         matchmakerId: matchmaker.id,
         roomName,
-        groupId: groupIdOf(liveId),
+        groupId: options.groupId,
         graceMs: deps.graceMs,
         at: Date.now(),
       };
@@ -268,16 +276,29 @@ export function createRoomsService(deps: RoomsServiceDeps) {
     await roomIndex.leave(user.id, String(liveId));
   }
 
-  /** logout: a member leaves his room; a matchmaker's live room ends (nobody would host it). */
-  async function leaveOnLogout(user: User): Promise<void> {
-    const current = await stateOf(user.id);
+  /**
+   * The logout procedure (qlive_user/logout/ and IM's Logout callback, qlive-realtime.md §5.3): the
+   * host's room ends and is told `over`; a member leaves (a seat holder's seat is announced free).
+   */
+  async function logout(userId: number): Promise<void> {
+    const current = await stateOf(userId);
     if (!current) return;
-    if (current.userType === 5) {
-      await send(current.liveId, { type: 'END', by: user.id }, user.id);
-      return;
-    }
-    await send(current.liveId, { type: 'LEAVE', userId: user.id }, user.id);
-    await roomIndex.leave(user.id, String(current.liveId));
+    await send(current.liveId, { type: 'LOGOUT', userId }, userId);
+    if (current.userType !== 5) await roomIndex.leave(userId, String(current.liveId));
+  }
+
+  /** IM's Group.CallbackAfterMemberExit: the room whose group it is takes those members out. */
+  async function membersExitedGroup(groupId: string, userIds: number[]): Promise<void> {
+    const row = await deps.repository.findLiveByGroup(groupId);
+    if (!row) return;
+    const snapshot = await snapshotOf(row.id);
+    if (!snapshot || isEnded(snapshot)) return;
+    await runtime.send('room', String(row.id), { type: 'MEMBERS_EXITED', userIds }, { actor: 'im' });
+    await Promise.all(
+      userIds
+        .filter((userId) => userId !== snapshot.context.matchmakerId)
+        .map((userId) => roomIndex.leave(userId, String(row.id))),
+    );
   }
 
   /** get_users_info: applicants of that gender (in order of application), then its audience. */
@@ -314,7 +335,8 @@ export function createRoomsService(deps: RoomsServiceDeps) {
     leaveSeat,
     end,
     leave,
-    leaveOnLogout,
+    logout,
+    membersExitedGroup,
     membersByGender,
     presenceChanged,
   };

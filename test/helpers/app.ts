@@ -57,6 +57,8 @@ export async function startTestServer(
       ADMIN_TOKEN: adminToken,
       DATA_DIR: dataDir,
       LOG_LEVEL: 'silent',
+      // No Tencent IM unless a test starts the stand-in (imEnv): a closed port fails at once.
+      TENCENT_IM_API_BASE: 'http://127.0.0.1:9',
       ...env,
     },
     logger: false,

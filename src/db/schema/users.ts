@@ -38,6 +38,8 @@ export const users = pgTable(
     banState: text('ban_state', { enum: BAN_STATES }).notNull().default('none'),
     banMessage: text('ban_message').notNull().default(''),
     warnMessage: text('warn_message').notNull().default(''),
+    /** A QLive matchmaker's Tencent IM group (AVChatRoom, id assigned by Tencent), kept across broadcasts; null until created. */
+    imGroupId: text('im_group_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     lastLoginAt: timestamp('last_login_at', { withTimezone: true }),
   },

@@ -102,7 +102,8 @@ export const qliveLoginRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }
     async (request) => {
       const { appId, code, encryptedData, iv } = request.body;
       checkAppId(appId);
-      const { user, token } = await wechatSignIn.register(code, { encryptedData, iv });
+      const { user, token, created } = await wechatSignIn.register(code, { encryptedData, iv });
+      if (created) await context.qliveIm.userCreated(user);
       return signedIn(user.id, token);
     },
   );
@@ -118,7 +119,7 @@ export const qliveLoginRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }
     },
     async (request) => {
       const user = currentUser(request);
-      await qlive.rooms.leaveOnLogout(user);
+      await qlive.rooms.logout(user.id);
       const token = request.headers.authorization?.match(/^QLiveToken\s+(\S+)$/i)?.[1];
       if (token) await context.revokeToken(token);
       return detailOk;

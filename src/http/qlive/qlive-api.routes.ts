@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../../context.js';
 import { qliveConfigRoutes } from './configs.routes.js';
 import { qliveGiftPushRoutes } from './gift-push.routes.js';
+import { qliveImNotifyRoutes } from './im-notify.routes.js';
 import { acceptEmptyJsonBodies } from './lenient-body.js';
 import { qliveLikeRoutes } from './likes.routes.js';
 import { qliveLoginRoutes } from './login.routes.js';
@@ -25,6 +26,7 @@ export const qliveApiRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }> 
     qliveLikeRoutes,
     qliveConfigRoutes,
     qlivePayRoutes,
+    qliveImNotifyRoutes,
   ]) {
     await app.register(routes, { context });
   }

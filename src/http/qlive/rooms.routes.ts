@@ -14,7 +14,7 @@ const Detail = Type.Object({ detail: Type.String() });
 
 const LiveListItem = Type.Object({
   id: Type.Integer({ description: 'live_id' }),
-  group_id: Type.String({ description: 'Tencent IM group: @QLIVE#<live_id>' }),
+  group_id: Type.String({ description: 'Tencent IM group (AVChatRoom) of the room, e.g. @TGS#a7HEPC7FD' }),
   room_name: Type.String(),
   room_image: Type.String(),
   player: Type.Object({
@@ -39,7 +39,8 @@ const PlayUrlResponse = Type.Object({
     description: 'the caller’s own push URL when on a mic or the matchmaker, else ""',
   }),
   num_list: Type.Array(Type.Integer(), {
-    description: '[men applied, women applied, men in the audience, women in the audience]',
+    description:
+      '[men applying, men present, women applying, women present] (present: audience, applicants and the seat holder)',
   }),
   live_id: Type.Integer(),
   group_id: Type.String(),
@@ -158,6 +159,7 @@ export const qliveRoomRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }>
       const { liveId, snapshot } = await qlive.rooms.open(matchmaker, {
         roomName: request.body.room_name,
         roomImage: request.body.room_image,
+        groupId: await context.qliveIm.groupFor(matchmaker),
       });
       return {
         status: 'ok',

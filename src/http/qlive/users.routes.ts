@@ -61,6 +61,7 @@ export const qliveUserRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }>
       });
       // The token cache holds the old profile for a moment; the next request must see the new one.
       context.authenticator.forgetUser(user.id);
+      await context.qliveIm.profileUpdated(user, updated);
       return qliveUserInfo(updated, live, { wallet: await qlive.profiles.wallet(user.id) });
     },
   );

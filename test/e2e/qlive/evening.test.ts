@@ -24,6 +24,7 @@ let xiaomei: SignedUp;
 let apps: Record<'dawei' | 'jun' | 'xiaomei', TestClient>;
 let liveId: number;
 let roseId: number;
+let groupId: string;
 
 beforeAll(async () => {
   h = await startQliveHarness('qlive_evening');
@@ -51,6 +52,16 @@ describe('an evening in a matchmaking room', () => {
       headers: { authorization: `Bearer ${h.server.adminToken}` },
     });
     roseId = gift.body.giftId;
+    // Making her a matchmaker created her IM group (queued): her account first, then the group.
+    await eventually(async () => h.im.groups.size === 1);
+    groupId = [...h.im.groups.keys()][0] ?? '';
+    expect(h.im.groups.get(groupId)).toEqual({
+      groupId,
+      type: 'AVChatRoom',
+      name: '王阿姨',
+      faceUrl: 'https://img.example.com/wang.png',
+      owner: String(matchmaker.userId),
+    });
 
     const opened = await h.post('/qlive_room/matchmaker_enter/', matchmaker.token);
     expect(opened.status).toBe(200);
@@ -63,7 +74,7 @@ describe('an evening in a matchmaking room', () => {
       face_url: 'https://img.example.com/wang.png',
       push_url: expect.stringMatching(pushUrlPattern(liveId, matchmaker.userId)),
       play_url: expect.stringMatching(playUrlPattern(liveId, matchmaker.userId)),
-      group_id: `@QLIVE#${liveId}`,
+      group_id: groupId,
       room_name: '王阿姨的直播间',
     });
     const pushed = await mmApp.next('room:update', (view) => view.liveId === liveId);
@@ -78,7 +89,7 @@ describe('an evening in a matchmaking room', () => {
     expect(again.body.live_id).toBe(String(liveId));
     expect(await h.get('/qlive_user/get_user_state/', matchmaker.token)).toMatchObject({
       status: 200,
-      body: { live_room_name: '王阿姨的直播间', live_id: liveId, group_id: `@QLIVE#${liveId}`, user_type: 5 },
+      body: { live_room_name: '王阿姨的直播间', live_id: liveId, group_id: groupId, user_type: 5 },
     });
   });
 
@@ -128,7 +139,7 @@ describe('an evening in a matchmaking room', () => {
     expect(list.body.results).toEqual([
       {
         id: liveId,
-        group_id: `@QLIVE#${liveId}`,
+        group_id: groupId,
         room_name: '王阿姨的直播间',
         room_image: 'https://img.example.com/wang.png',
         player: { boy: '', girl: '' },
@@ -162,14 +173,14 @@ describe('an evening in a matchmaking room', () => {
       female: { play_url: '', nickname: '', area: '', age: 0, user_id: '', face_url: '' },
       user_type: 1,
       push_url: '',
-      num_list: [0, 0, 2, 1],
+      num_list: [0, 2, 0, 1],
       live_id: liveId,
-      group_id: `@QLIVE#${liveId}`,
+      group_id: groupId,
       room_name: '王阿姨的直播间',
     });
     // Everyone in the room hears each entrance; the last one saw four people.
     const entered = await mmApp.next('room:update', (v) => v.event === 'ENTER' && v.audienceCount === 4);
-    expect(entered.numList).toEqual([0, 0, 2, 1]);
+    expect(entered.numList).toEqual([0, 2, 0, 1]);
     await apps.dawei.next('room:update', (v) => v.event === 'ENTER' && v.audienceCount === 4);
 
     const login = await h.post('/qlive_user/login/', null, { appId: h.wechat.appId, code: h.code(jun) });
@@ -179,7 +190,7 @@ describe('an evening in a matchmaking room', () => {
       user_type: 1,
       live_room_name: '王阿姨的直播间',
       live_id: String(liveId),
-      group_id: `@QLIVE#${liveId}`,
+      group_id: groupId,
     });
     expect((await h.get('/get_livelist/', jun.token)).body.results[0].audience_count).toBe(4);
   });
@@ -215,9 +226,9 @@ describe('an evening in a matchmaking room', () => {
       },
     ]);
     const update = await mmApp.next('room:update', (v) => v.event === 'APPLY' && v.applicants.length === 3);
-    expect(update.numList).toEqual([2, 1, 0, 0]);
+    expect(update.numList).toEqual([2, 2, 1, 1]);
     expect((await h.get('/get_playurl/', jun.token, { live_id: liveId })).body.num_list).toEqual([
-      2, 1, 0, 0,
+      2, 2, 1, 1,
     ]);
   });
 
@@ -278,7 +289,7 @@ describe('an evening in a matchmaking room', () => {
       push_url: expect.stringMatching(pushUrlPattern(liveId, dawei.userId)),
       male: { user_id: String(dawei.userId), nickname: '大伟', face_url: 'https://wx.qlogo.cn/dawei' },
       female: { user_id: String(xiaomei.userId), nickname: '小美' },
-      num_list: [0, 0, 1, 0],
+      num_list: [0, 2, 0, 1],
     });
     expect((await h.get('/get_playurl/', matchmaker.token, { live_id: liveId })).body).toMatchObject({
       user_type: 5,
@@ -508,6 +519,44 @@ describe('an evening in a matchmaking room', () => {
     expect(
       apps.jun.received.some((entry) => entry.event === 'room:update' && entry.payload.state === 'ended'),
     ).toBe(false);
+  });
+
+  it('told the matchmaker the counts over Tencent IM after each change, in order, and the room nothing', async () => {
+    const num = (numList: number[]) => ({
+      kind: 'c2c',
+      to: String(matchmaker.userId),
+      text: { content: { group_id: groupId, num_list: numList }, type: 'num' },
+    });
+    const expected = [
+      num([0, 1, 0, 0]), // Dawei, Jun and Xiaomei enter
+      num([0, 2, 0, 0]),
+      num([0, 2, 0, 1]),
+      num([1, 2, 0, 1]), // Jun, Dawei and Xiaomei apply
+      num([2, 2, 0, 1]),
+      num([2, 2, 1, 1]),
+      num([1, 2, 1, 1]), // Dawei takes the male seat, the matchmaker seats Xiaomei
+      num([1, 2, 0, 1]),
+      num([0, 2, 0, 1]), // Jun refused
+      num([0, 2, 0, 1]), // Xiaomei leaves the mic, the matchmaker takes Dawei off
+      num([0, 2, 0, 1]),
+      num([0, 1, 0, 1]), // Jun leaves the room
+    ];
+    await eventually(async () => h.im.messages.length >= expected.length);
+    expect(h.im.messages.map(({ kind, to, text }) => ({ kind, to, text }))).toEqual(expected);
+    // Python's json.dumps form, as QLive's original server sent it.
+    expect(h.im.messages[0]?.rawText).toBe(
+      `{"content": {"group_id": "${groupId}", "num_list": [0, 1, 0, 0]}, "type": "num"}`,
+    );
+    // Every IM call was signed as the admin and accepted; profiles follow sign-ups and edits.
+    expect(h.im.calls.filter((call) => call.outcome !== 'ok')).toEqual([]);
+    for (const guest of [dawei, jun, xiaomei]) expect(h.im.accounts.has(String(guest.userId))).toBe(true);
+    await eventually(async () => h.im.callsOf('profile/portrait_set').length === 5);
+    expect(h.im.accounts.get(String(dawei.userId))?.profile).toEqual({
+      Tag_Profile_Custom_Nickname: '大伟哥',
+      Tag_Profile_IM_Image: 'https://images.example.com/dawei.jpg',
+    });
+    expect(h.im.callsOf('group_open_http_svc/send_group_msg')).toEqual([]);
+    expect(h.im.callsOf('group_open_http_svc/destroy_group')).toEqual([]);
   });
 
   it('revokes the token on logout', async () => {

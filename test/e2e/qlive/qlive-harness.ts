@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { startTestServer, type TestResponse, type TestServer } from '../../helpers/app.js';
 import { connectClient, type TestClient } from '../../helpers/clients.js';
+import { type FakeTencentIm, imEnv, startFakeTencentIm } from '../../helpers/fake-tencent-im.js';
 import {
   encryptUserData,
   type FakeWeChatServer,
@@ -19,6 +20,8 @@ export const MCH_SERIAL = '5157F09EFDC096DE15EBE81A47057A7232F1B8E1';
 export interface QliveHarness {
   server: TestServer;
   wechat: FakeWeChatServer;
+  /** The stand-in Tencent IM REST API the server calls. */
+  im: FakeTencentIm;
   notifyUrl: string;
   get(path: string, token: string, query?: Record<string, string | number>): Promise<TestResponse>;
   post(
@@ -62,6 +65,7 @@ export async function startQliveHarness(
   env: Record<string, string> = {},
 ): Promise<QliveHarness> {
   const wechat = await startFakeWeChatServer({ appId: 'wxqlive0123456789', appSecret: 'qlive-secret' });
+  const im = await startFakeTencentIm();
   const merchant = generateRsaKeyPair();
   wechat.registerMerchant({ mchId: MCH_ID, serialNo: MCH_SERIAL, publicKeyPem: merchant.publicKeyPem });
   const server = await startTestServer(label, {
@@ -75,6 +79,7 @@ export async function startQliveHarness(
     WECHATPAY_API_V3_KEY: wechat.apiV3Key,
     WECHATPAY_PLATFORM_SERIAL: wechat.platformSerial,
     WECHATPAY_PLATFORM_PUBLIC_KEY: wechat.platformPublicKeyPem,
+    ...imEnv(im),
     ...env,
   });
 
@@ -137,6 +142,7 @@ export async function startQliveHarness(
   return {
     server,
     wechat,
+    im,
     notifyUrl: `${server.url}${QLIVE}/qlive_pay/notify/`,
     get,
     post,
@@ -152,6 +158,7 @@ export async function startQliveHarness(
       for (const opened of clients) opened.close();
       await server.close();
       await wechat.close();
+      await im.close();
     },
   };
 }

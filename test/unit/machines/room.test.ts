@@ -26,6 +26,7 @@ import {
   type RoomEffect,
   type RoomEvent,
   type RoomInput,
+  type RoomNotice,
   type RoomSnapshot,
   roomEffects,
   roomMachine,
@@ -61,9 +62,16 @@ function start(): RoomSnapshot {
   return snapshot;
 }
 
+/** One event; the effects without the notices (those have their own tests, see `noticesOf`). */
 function step(snapshot: RoomSnapshot, event: RoomEvent): [RoomSnapshot, RoomEffect[]] {
   const [next, actions] = transition(roomMachine, snapshot, event);
-  return [next, roomEffects(actions)];
+  return [next, roomEffects(actions).filter((effect) => effect.type !== 'announce')];
+}
+
+/** The notices one event announces, in order. */
+function noticesOf(snapshot: RoomSnapshot, event: RoomEvent): RoomNotice[] {
+  const [, actions] = transition(roomMachine, snapshot, event);
+  return roomEffects(actions).flatMap((effect) => (effect.type === 'announce' ? [effect.params] : []));
 }
 
 /** Applies events that must all apply. */
@@ -189,6 +197,16 @@ function modelStep(model: Model, event: RoomEvent): Model | null {
       if (event.userId === M) return endRoom();
       set(event.userId, 1);
       return next;
+    case 'LOGOUT':
+      if (event.userId === M) return endRoom();
+      if (type(event.userId) === 0) return null;
+      set(event.userId, 0);
+      return next;
+    case 'MEMBERS_EXITED':
+      for (const userId of event.userIds) if (type(userId) !== 5) set(userId, 0);
+      return next;
+    case 'GROUP_ASSIGNED':
+      return next;
   }
 }
 
@@ -212,6 +230,8 @@ function sampleEvents(): RoomEvent[] {
       { type: 'DISCONNECTED', userId: u, at: t },
       { type: 'RECONNECTED', userId: u, at: t },
       { type: 'GRACE_EXPIRED', userId: u, at: t },
+      { type: 'LOGOUT', userId: u, at: t },
+      { type: 'MEMBERS_EXITED', userIds: [u], at: t },
     );
   }
   for (const u of [S, M]) {
@@ -225,6 +245,7 @@ function sampleEvents(): RoomEvent[] {
       { type: 'DISCONNECTED', userId: u, at: t },
       { type: 'RECONNECTED', userId: u, at: t },
       { type: 'GRACE_EXPIRED', userId: u, at: t },
+      { type: 'LOGOUT', userId: u, at: t },
     );
   }
   events.push(
@@ -251,8 +272,8 @@ describe('room machine: every reachable line-up (@xstate/graph shortest paths)',
 
   it('reaches every combination of the cast, disconnections and end reasons', () => {
     // 15 line-ups per sex (each of 2 people out / audience / applied, or one of them seated)
-    // x disconnect marks on the matchmaker and on seated users, plus the 4 ways to end.
-    expect(paths.length).toBe(21 * 21 * 2 + 4);
+    // x disconnect marks on the matchmaker and on seated users, plus the 5 ways to end.
+    expect(paths.length).toBe(21 * 21 * 2 + 5);
     expect(paths.some((p) => p.state.status === 'done')).toBe(true);
   });
 
@@ -423,7 +444,7 @@ describe('seats', () => {
     const snapshot = play([enter(C), enter(A), enter(D), apply(D), apply(A), apply(C), refuse(A)]);
     expect(snapshot.context.applicants).toEqual([D, C]);
     expect(userTypeIn(snapshot, A)).toBe(1);
-    expect(numList(snapshot)).toEqual([0, 2, 1, 0]);
+    expect(numList(snapshot)).toEqual([0, 1, 2, 2]);
   });
 });
 
@@ -549,10 +570,10 @@ describe('views', () => {
       endedAt: null,
       endReason: null,
     });
-    // [men applied, women applied, men in the audience, women in the audience]: the document's
-    // example [0, 1, 0, 0] is both seats taken and one woman waiting.
-    expect(numList(snapshot)).toEqual([0, 1, 1, 0]);
-    expect(numList(play([...seated(A), ...seated(C), enter(D), apply(D)]))).toEqual([0, 1, 0, 0]);
+    // [men applying, men present, women applying, women present] (qlive-realtime.md §3.1): seat
+    // holders count as present, the matchmaker and the member of unknown gender in none.
+    expect(numList(snapshot)).toEqual([0, 2, 1, 2]);
+    expect(numList(play([...seated(A), ...seated(C), enter(D), apply(D)]))).toEqual([0, 1, 1, 2]);
   });
 
   it('userTypeIn accepts a context as well as a snapshot', () => {
@@ -726,5 +747,95 @@ describe('invariants under random event sequences (fast-check)', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('room machine: what it announces (qlive-realtime.md §3, §5)', () => {
+  const num = (numList: [number, number, number, number]): RoomNotice => ({
+    audience: { userId: M },
+    message: { content: { group_id: '@TGS#7', num_list: numList }, type: 'num' },
+  });
+  const reset = (userId: number, gender: number): RoomNotice => ({
+    audience: { roomId: 'room-7', groupId: '@TGS#7' },
+    message: {
+      content: {
+        content_type: 'off',
+        user_id: String(userId),
+        play_url: '',
+        nickname: '',
+        area: '',
+        age: '',
+        face_url: '',
+        gender,
+      },
+      type: 'reset',
+    },
+  });
+  const over: RoomNotice = {
+    audience: { roomId: 'room-7', groupId: '@TGS#7' },
+    message: { content: '', type: 'over' },
+  };
+
+  it('tells the matchmaker the counts after entering, applying, accepting, refusing and leaving the mic', () => {
+    let snapshot = start();
+    expect(noticesOf(snapshot, enter(A))).toEqual([num([0, 1, 0, 0])]);
+    snapshot = play([enter(A), enter(C)], snapshot);
+    expect(noticesOf(snapshot, apply(A))).toEqual([num([1, 1, 0, 1])]);
+    snapshot = play([apply(A), apply(C)], snapshot);
+    expect(noticesOf(snapshot, accept(A))).toEqual([num([0, 1, 1, 1])]);
+    expect(noticesOf(snapshot, refuse(C))).toEqual([num([1, 1, 0, 1])]);
+    snapshot = play([accept(A)], snapshot);
+    // leave_micro sends num only, no reset (the original's rule).
+    expect(noticesOf(snapshot, leaveSeat(A))).toEqual([num([0, 1, 1, 1])]);
+  });
+
+  it('leave_room by a seat holder: reset off with his id as a string and his gender, then num', () => {
+    const snapshot = play([...seated(C), enter(A)]);
+    expect(noticesOf(snapshot, leave(C))).toEqual([reset(C, 2), num([0, 1, 0, 0])]);
+    expect(noticesOf(snapshot, leave(A))).toEqual([num([0, 0, 0, 1])]);
+  });
+
+  it('leaving for another room counts again, and never resets a seat', () => {
+    const snapshot = play([...seated(A)]);
+    expect(noticesOf(snapshot, { type: 'LEAVE', userId: A, entering: true, at: at() })).toEqual([
+      num([0, 0, 0, 0]),
+    ]);
+  });
+
+  it('logout: the host ends the room with over; a seat holder resets his seat then counts; others count', () => {
+    const snapshot = play([...seated(A), enter(C)]);
+    expect(noticesOf(snapshot, { type: 'LOGOUT', userId: M, at: at() })).toEqual([over]);
+    const [ended] = step(snapshot, { type: 'LOGOUT', userId: M, at: at() });
+    expect(ended.status).toBe('done');
+    expect(ended.context.endReason).toBe('matchmaker_logout');
+    expect(noticesOf(snapshot, { type: 'LOGOUT', userId: A, at: at() })).toEqual([
+      reset(A, 1),
+      num([0, 0, 0, 1]),
+    ]);
+    expect(noticesOf(snapshot, { type: 'LOGOUT', userId: C, at: at() })).toEqual([num([0, 1, 0, 0])]);
+    expect(snapshot.can({ type: 'LOGOUT', userId: S, at: at() })).toBe(false);
+  });
+
+  it('members who left the IM group are out of the room; the matchmaker is told the counts, no reset', () => {
+    const snapshot = play([...seated(A), enter(C), enter(D)]);
+    const exited: RoomEvent = { type: 'MEMBERS_EXITED', userIds: [A, C, S, M], at: at() };
+    expect(noticesOf(snapshot, exited)).toEqual([num([0, 0, 0, 1])]);
+    const [after] = step(snapshot, exited);
+    expect(types(after)).toEqual([5, 0, 0, 0, 1, 0]);
+    expect(after.context.seats.male).toBeNull();
+  });
+
+  it('end, admin end, ban and the grace period announce nothing over IM', () => {
+    const snapshot = play([...seated(A)]);
+    expect(noticesOf(snapshot, end(M))).toEqual([]);
+    expect(noticesOf(snapshot, { type: 'ADMIN_END', by: ADMIN, at: at() })).toEqual([]);
+    expect(noticesOf(snapshot, { type: 'BAN', userId: A, by: ADMIN, at: at() })).toEqual([]);
+  });
+
+  it('takes the IM group it is given, and its next notices name it', () => {
+    const [snapshot] = step(start(), { type: 'GROUP_ASSIGNED', groupId: '@TGS#new', at: at() });
+    expect(snapshot.context.groupId).toBe('@TGS#new');
+    const [notice] = noticesOf(snapshot, enter(A));
+    expect(notice?.message.content).toEqual({ group_id: '@TGS#new', num_list: [0, 1, 0, 0] });
   });
 });

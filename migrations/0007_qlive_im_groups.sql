@@ -1,0 +1,1 @@
+ALTER TABLE "users" ADD COLUMN "im_group_id" text;
