@@ -16,11 +16,13 @@ const users = {} as Record<
 let openRoutes: { method: string; path: string }[] = [];
 let cases = 0;
 
-/** Endpoints that answer without a token (login, sign-up, WeChat's payment notification, operations). */
+/** Endpoints that answer without a token (login, sign-up, WeChat's and Tencent IM's callbacks, operations). */
 const PUBLIC = new Set([
   'POST /wx/api/qlive/qlive_user/login/',
   'POST /wx/api/qlive/qlive_user/',
   'POST /wx/api/qlive/qlive_pay/notify/',
+  // Tencent IM's callbacks: checked by SdkAppid and, with a callback token, by Sign.
+  'POST /wx/api/qlive/im_notify/',
   'POST /app/login/wechatLogin',
   // A mini-program build asks for its feature switches before anyone signs in.
   'POST /app/login/weChatVersion',
