@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A newcomer's first minutes, scripted: clone this repository, `npm ci`, `npm start` with no
+# A newcomer's first minutes, scripted: clone this repository, `npm ci` (no EBADENGINE; a following
+# `npm install` leaves package-lock.json unchanged), `npm start` with no
 # environment at all, /healthz answers 200, stop (the private Redis gone with it). Then the same
 # clone against a shared Redis whose prefix another database claimed must refuse to start. Then the
 # production path the Dockerfile takes: `npm run build`, `npm prune --omit=dev` (no tsx, no
@@ -17,7 +18,13 @@ trap cleanup EXIT
 
 git clone --quiet "$repo" "$work/clone"
 cd "$work/clone"
-npm ci --no-audit --no-fund --loglevel=error
+npm ci --no-audit --no-fund 2>&1 | tee "$work/npm-ci.log" | tail -1
+# The supported Node gets no engine warning, and `npm install` leaves the lockfile as it is.
+if grep -q EBADENGINE "$work/npm-ci.log"; then grep -A3 EBADENGINE "$work/npm-ci.log"; echo "FAIL: EBADENGINE on $(node -v)"; exit 1; fi
+npm install --no-audit --no-fund 2>&1 | tee "$work/npm-install.log" | tail -1
+if grep -q EBADENGINE "$work/npm-install.log"; then echo "FAIL: npm install warns EBADENGINE on $(node -v)"; exit 1; fi
+git diff --exit-code --stat package-lock.json || { echo "FAIL: npm install rewrote package-lock.json"; exit 1; }
+echo "ok: npm ci and npm install on Node $(node -v): no engine warning, lockfile unchanged"
 
 port=3000
 if (exec 3<>/dev/tcp/127.0.0.1/3000) 2>/dev/null; then
