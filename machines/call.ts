@@ -64,10 +64,13 @@ export interface CallContext extends CallInput {
   minutesStarted: number;
   disconnected: { guest: boolean; anchor: boolean };
   ban?: CallBan;
+  /** The RoomService room (`/weapp/live_room/create_room` with guestId) the call's streams meet in. */
+  roomId?: string;
 }
 
 export type CallEvent =
   | { type: 'ACCEPT'; by: number; at: number }
+  | { type: 'ROOM_CREATED'; by: number; roomId: string; at: number }
   | { type: 'REFUSE'; by: number; at: number }
   | { type: 'START'; by: number; at: number }
   | { type: 'HANGUP'; by: number; at: number }
@@ -97,6 +100,7 @@ function calleeOf(context: Pick<CallContext, 'initiator'>): CallParty {
 function senderOf(context: CallContext, event: CallEvent): CallParty | null {
   switch (event.type) {
     case 'ACCEPT':
+    case 'ROOM_CREATED':
     case 'REFUSE':
     case 'START':
     case 'HANGUP':
@@ -186,6 +190,14 @@ export const callMachine = setup({
     // anchor-initiated call cannot skip the guest's agreement.
     anchorStartsGuestCall: ({ context, event }) =>
       context.initiator === 'guest' && senderOf(context, event) === 'anchor',
+    // The anchor opens the call's room once, before the call goes live (spec §7: "waiting for a room").
+    anchorOpensRoom: ({ context, event }) =>
+      event.type === 'ROOM_CREATED' && context.roomId === undefined && senderOf(context, event) === 'anchor',
+    anchorOpensRoomForGuestCall: ({ context, event }) =>
+      event.type === 'ROOM_CREATED' &&
+      context.roomId === undefined &&
+      context.initiator === 'guest' &&
+      senderOf(context, event) === 'anchor',
     bansAParty: ({ context, event }) => event.type === 'BAN' && partyOf(context, event.userId) !== null,
     // Billing jobs are at-least-once and may be late: only the very next minute counts.
     isNextMinute: ({ context, event }) =>
@@ -207,6 +219,9 @@ export const callMachine = setup({
     settleCall: (_, _params: { callId: string }) => {},
 
     accept: assign(({ event }) => ({ acceptedAt: event.at })),
+    bindRoom: assign(({ event }) => (event.type === 'ROOM_CREATED' ? { roomId: event.roomId } : {})),
+    // Effect: the call is over, so is its room.
+    closeRoom: (_, _params: { roomId: string }) => {},
     recordEnd: assign(({ context, event }, params: { reason: CallEndReason }) => ({
       endReason: params.reason,
       endedBy: endedByOf(context, event),
@@ -289,6 +304,12 @@ export const callMachine = setup({
       on: {
         ...endsBeforeLive,
         ACCEPT: { guard: 'byCallee', target: 'accepted', actions: 'accept' },
+        // Taking a guest's call is opening its room (create_room with guestId); for her own call
+        // the anchor may open it while the guest has not answered yet.
+        ROOM_CREATED: [
+          { guard: 'anchorOpensRoomForGuestCall', target: 'accepted', actions: ['accept', 'bindRoom'] },
+          { guard: 'anchorOpensRoom', actions: 'bindRoom' },
+        ],
         START: { guard: 'anchorStartsGuestCall', target: 'live' },
       },
     },
@@ -298,6 +319,7 @@ export const callMachine = setup({
       },
       on: {
         ...endsBeforeLive,
+        ROOM_CREATED: { guard: 'anchorOpensRoom', actions: 'bindRoom' },
         START: { guard: 'byAnchor', target: 'live' },
       },
     },
@@ -360,7 +382,13 @@ export const callMachine = setup({
       },
     },
     ended: {
-      entry: { type: 'settleCall', params: ({ context }) => ({ callId: context.callId }) },
+      entry: [
+        enqueueActions(({ context, enqueue }) => {
+          if (context.roomId !== undefined)
+            enqueue({ type: 'closeRoom', params: { roomId: context.roomId } });
+        }),
+        { type: 'settleCall', params: ({ context }) => ({ callId: context.callId }) },
+      ],
       on: {
         SETTLED: { target: 'settled' },
       },
@@ -393,6 +421,8 @@ export interface CallView {
   minutes: number;
   unitPrice: number;
   unitPriceDiamond: number;
+  /** The call's RoomService room once the anchor opened it (create_room), else null. */
+  roomID: string | null;
   ban?: CallBan;
 }
 
@@ -415,6 +445,7 @@ export function callView(snapshot: CallSnapshot): CallView {
     minutes: c.minutesStarted,
     unitPrice: c.unitPricePoints,
     unitPriceDiamond: c.unitPriceDiamonds,
+    roomID: c.roomId ?? null,
     ...(c.ban ? { ban: c.ban } : {}),
   };
 }

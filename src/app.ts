@@ -23,7 +23,6 @@ import { paidCallCallRoutes } from './http/paid-call/calls.routes.js';
 import { paidCallEnvelope } from './http/paid-call/envelope.js';
 import { paidCallGiftSendingRoutes } from './http/paid-call/gift-sending.routes.js';
 import { paidCallGiftRoutes } from './http/paid-call/gifts.routes.js';
-import { paidCallLiveRoomRoutes } from './http/paid-call/live-room.routes.js';
 import { paidCallLoginRoutes } from './http/paid-call/login.routes.js';
 import { paidCallModerationRoutes } from './http/paid-call/moderation.routes.js';
 import { paidCallOrderRoutes } from './http/paid-call/orders.routes.js';
@@ -36,6 +35,7 @@ import { paidCallUserRoutes } from './http/paid-call/users.routes.js';
 import { qliveEnvelope } from './http/qlive/envelope.js';
 import { qliveGiftRoutes } from './http/qlive/gifts.routes.js';
 import { qliveApiRoutes } from './http/qlive/qlive-api.routes.js';
+import { roomServiceRoutes } from './http/roomservice/roomservice.routes.js';
 import { userRoom } from './realtime/events.js';
 import { type AppSocketServer, createSocketServer } from './realtime/socket-server.js';
 import { attachRoomSocketHandlers } from './rooms/room-socket-handlers.js';
@@ -134,7 +134,6 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
       calls: context.calls,
       applyRateLimit: { max: config.rateLimitPerMinute, timeWindow: 60_000 },
     });
-    await paidCall.register(paidCallLiveRoomRoutes, { calls: context.calls, live: context.live });
     await paidCall.register(paidCallPresenceRoutes, {
       presence: context.presenceService,
       users: context.users,
@@ -162,6 +161,8 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
     },
     { prefix: QLIVE_PREFIX },
   );
+
+  await app.register(roomServiceRoutes, { roomService: context.roomService });
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '';

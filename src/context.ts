@@ -30,6 +30,10 @@ import { createQliveRoomServices } from './rooms/index.js';
 import { createQliveIm } from './rooms/qlive-im.js';
 import { createRoomIndex } from './rooms/room-index.js';
 import { roomMachineDefinition } from './rooms/room-machine.definition.js';
+import { liveRoomMachineDefinition } from './roomservice/live-room-machine.definition.js';
+import { createRoomService, LIVE_ROOM_KIND } from './roomservice/roomservice.service.js';
+import { createStreamMixing } from './roomservice/stream-mixing.js';
+import { createRoomServiceTokens } from './roomservice/tokens.js';
 import {
   connectionFromUrl,
   createMachineRuntime,
@@ -135,6 +139,14 @@ export async function createAppContext(options: ContextOptions) {
         send: (callId, event) => runtime.send('call', callId, event, { actor: 'system' }),
         context: callContext,
         warnLowBalance: async (context, diamondsLeft) => lowBalance.warn(context, diamondsLeft),
+        closeRoom: async (roomId) => {
+          // A room that already closed or expired has nothing left to do.
+          if (await runtime.get(LIVE_ROOM_KIND, roomId))
+            await runtime.send(LIVE_ROOM_KIND, roomId, { type: 'CALL_ENDED' }, { actor: 'system' });
+        },
+      }),
+      live_room: liveRoomMachineDefinition({
+        streamChanged: (callId, userId, connected) => calls.streamChanged(callId, userId, connected),
       }),
       room: roomMachineDefinition({
         db,
@@ -183,6 +195,26 @@ export async function createAppContext(options: ContextOptions) {
     },
   });
   const qliveIm = createQliveIm({ db, im, runtime, roomIndex, logger });
+  const roomService = createRoomService({
+    runtime,
+    tokens: createRoomServiceTokens(redis, prefix),
+    calls,
+    authenticatePaidCall: (token) => authenticator.authenticate(token),
+    findUser: (userId) => users.find(userId),
+    mixing: createStreamMixing(config.roomService.mixing),
+    streams: {
+      pushDomain: config.tencent.pushDomain,
+      playDomain: config.tencent.playDomain,
+      pushKey: config.tencent.pushKey,
+      playKey: config.tencent.playKey,
+      bizId: config.tencent.bizId,
+      urlTtlSeconds: config.tencent.urlTtlSeconds,
+    },
+    sdkAppId: config.tencent.sdkAppId,
+    secretKey: config.tencent.secretKey,
+    heartbeatTimeoutMs: config.roomService.heartbeatTimeoutMs,
+    emptyRoomTimeoutMs: config.roomService.emptyRoomTimeoutMs,
+  });
   const presenceService = createPresenceService(db, presence, callIndex);
   const moderation = createModerationService({
     db,
@@ -252,6 +284,7 @@ export async function createAppContext(options: ContextOptions) {
     roomContext,
     runtime,
     calls,
+    roomService,
     giftSending,
     moderation,
     qlive,

@@ -7,6 +7,7 @@
  */
 import type { AnyMachineSnapshot } from 'xstate';
 import type { CallContext, CallInput } from '../../machines/call.js';
+import type { LiveRoomContext, LiveRoomInput } from '../../machines/live-room.js';
 import { type RoomContext, type RoomInput, seatOf } from '../../machines/room.js';
 import type { MachineKind } from '../runtime/index.js';
 import type { LedgerTotals } from './machine-ledger.js';
@@ -65,7 +66,45 @@ const CALL_INPUT: (keyof CallInput)[] = [
 ];
 const ROOM_INPUT: (keyof RoomInput)[] = ['roomId', 'matchmakerId', 'roomName', 'groupId', 'graceMs', 'at'];
 
+const LIVE_ROOM_INPUT: (keyof LiveRoomInput)[] = [
+  'roomId',
+  'roomInfo',
+  'creator',
+  'call',
+  'maxPushers',
+  'maxAudiences',
+  'heartbeatTimeoutMs',
+  'emptyRoomTimeoutMs',
+  'at',
+];
+
 export const KIND_INSIGHTS: Record<MachineKind, KindInsights> = {
+  // A RoomService room: its pushers (by IM id) and audience; a call's room names its call.
+  live_room: {
+    summary({ snapshot }) {
+      const c = snapshot.context as LiveRoomContext;
+      const facts: SummaryFact[] = [
+        { key: 'creator', label: 'Creator', value: c.creator, format: 'text' },
+        {
+          key: 'pushers',
+          label: 'Pushers',
+          value: c.pushers.map((pusher) => pusher.userId).join(', ') || 'none',
+          format: 'text',
+        },
+        { key: 'audience', label: 'Audience', value: c.audiences.length, format: 'text' },
+        { key: 'call', label: 'Paid call', value: c.call?.callId ?? null, format: 'text' },
+        { key: 'openedAt', label: 'Opened', value: c.at, format: 'time' },
+      ];
+      if (c.closedAt !== undefined)
+        facts.push(
+          { key: 'closedAt', label: 'Closed', value: c.closedAt, format: 'time' },
+          { key: 'endReason', label: 'End reason', value: c.endReason ?? null, format: 'text' },
+        );
+      return facts;
+    },
+    inputOf: (snapshot) => pick(snapshot.context as LiveRoomContext, LIVE_ROOM_INPUT),
+  },
+
   call: {
     summary({ snapshot, ledger, balances }) {
       const c = snapshot.context as CallContext;

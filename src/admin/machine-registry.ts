@@ -5,11 +5,17 @@
  */
 import type { AnyMachineSnapshot, AnyStateMachine, StateValue } from 'xstate';
 import { type CallEndReason, type CallSnapshot, callMachine } from '../../machines/call.js';
+import {
+  type LiveRoomCloseReason,
+  type LiveRoomSnapshot,
+  liveRoomMachine,
+  liveRoomView,
+} from '../../machines/live-room.js';
 import { type RoomEndReason, type RoomSnapshot, roomMachine, roomView } from '../../machines/room.js';
 import { publicCallView } from '../calls/call-view.js';
 import type { MachineKind } from '../runtime/index.js';
 
-export const MACHINE_KINDS = ['call', 'room'] as const satisfies readonly MachineKind[];
+export const MACHINE_KINDS = ['call', 'room', 'live_room'] as const satisfies readonly MachineKind[];
 
 export interface Party {
   role: string;
@@ -57,6 +63,28 @@ export const PANEL_MACHINES: Record<MachineKind, PanelMachine> = {
       if (seats.male !== null) parties.push({ role: 'male seat', userId: seats.male });
       if (seats.female !== null) parties.push({ role: 'female seat', userId: seats.female });
       return parties;
+    },
+  },
+  // RoomService rooms (/weapp/live_room/): their users are IM ids, listed here when they are numeric
+  // (the paid-call users), with the room's creator first.
+  live_room: {
+    machine: liveRoomMachine,
+    endReasons: [
+      'destroyed',
+      'empty',
+      'idle',
+      'creator_timeout',
+      'call_ended',
+      'admin',
+    ] satisfies LiveRoomCloseReason[],
+    view: (snapshot) => liveRoomView(snapshot as LiveRoomSnapshot),
+    parties: (snapshot) => {
+      const { creator, pushers } = (snapshot as LiveRoomSnapshot).context;
+      const parties: Party[] = [{ role: 'creator', userId: Number(creator) }];
+      for (const pusher of pushers) {
+        if (pusher.userId !== creator) parties.push({ role: 'pusher', userId: Number(pusher.userId) });
+      }
+      return parties.filter((party) => Number.isSafeInteger(party.userId) && party.userId > 0);
     },
   },
 };

@@ -19,6 +19,8 @@ export interface CallEffectsDeps {
   context(callId: string): Promise<CallContext | null>;
   /** Tells the guest his balance will not cover the next minute. */
   warnLowBalance(context: CallContext, diamondsLeft: number): Promise<void>;
+  /** The call is over: its RoomService room goes too (a no-op when it is gone already). */
+  closeRoom(roomId: string): Promise<void>;
 }
 
 /**
@@ -51,6 +53,10 @@ export function callMachineDefinition(deps: CallEffectsDeps) {
         // Already settled: the settlement charged (or gave up on) this minute itself.
         if (outcome === 'settled') return;
         if (guestDiamonds < context.unitPriceDiamonds) await deps.warnLowBalance(context, guestDiamonds);
+      },
+
+      closeRoom: async ({ params }) => {
+        await deps.closeRoom(params.roomId);
       },
 
       settleCall: async ({ id, snapshot }) => {

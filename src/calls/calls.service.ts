@@ -27,6 +27,9 @@ export interface CallsServiceDeps {
   timings: CallTimings;
 }
 
+/** The answer of create_room with a guestId that names no call of the anchor waiting for a room (spec §7). */
+export const NO_CALL_WAITING = '没有待接通的通话';
+
 type PartyEvent = Extract<CallEvent, { by: number }>['type'];
 
 /**
@@ -131,13 +134,48 @@ export function createCallsService(deps: CallsServiceDeps) {
     /** callApplyMan: an anchor rings a guest. */
     applyToGuest: (anchor: User, guestId: number) => apply(anchor, guestId, 'anchor'),
 
-    /** create_room with guestId: the anchor takes the guest's call (a no-op for her own outgoing call). */
-    async acceptByAnchor(anchor: User, guestId: number): Promise<PublicCallView> {
-      const instance = await callWith(anchor, guestId, 'guestId');
-      const snapshot = instance.snapshot as CallSnapshot;
-      if (snapshot.context.initiator === 'anchor' || snapshot.value !== 'ringing')
-        return publicCallView(snapshot);
-      return sendByParty(instance, 'ACCEPT', anchor.id);
+    /**
+     * create_room with guestId, first half: the anchor's call with this guest that is still waiting
+     * for its room (ringing or accepted, no room yet), as just read; 409 `没有待接通的通话` otherwise.
+     */
+    async callWaitingForRoom(anchorId: number, guestId: number): Promise<InstanceState> {
+      const callId = await callIndex.activeCallOf(anchorId);
+      const instance = callId ? await runtime.get('call', callId) : null;
+      const snapshot = instance?.snapshot as CallSnapshot | undefined;
+      const waiting =
+        instance &&
+        snapshot &&
+        snapshot.context.anchorId === anchorId &&
+        snapshot.context.guestId === guestId &&
+        snapshot.can({ type: 'ROOM_CREATED', by: anchorId, roomId: 'probe', at: Date.now() });
+      if (!waiting) throw conflict(NO_CALL_WAITING);
+      return instance;
+    },
+
+    /** create_room with guestId, second half: the room is the call's (a guest's call is accepted by it). */
+    async bindRoom(instance: InstanceState, anchorId: number, roomId: string): Promise<PublicCallView> {
+      const callId = (instance.snapshot as CallSnapshot).context.callId;
+      const result = await runtime.send(
+        'call',
+        callId,
+        { type: 'ROOM_CREATED', by: anchorId, roomId },
+        { actor: String(anchorId), basis: instance },
+      );
+      if (!result.applied) throw conflict(NO_CALL_WAITING);
+      return result.view as PublicCallView;
+    },
+
+    /** A party's pusher in the call's room started (connected) or stopped: the machine runs the grace period. */
+    async streamChanged(callId: string, userId: number, connected: boolean): Promise<void> {
+      const context = await contextOf(callId);
+      const party = context ? partyOf(context, userId) : null;
+      if (!party) return;
+      await runtime.send(
+        'call',
+        callId,
+        { type: connected ? 'RECONNECTED' : 'DISCONNECTED', party },
+        { actor: `stream:${userId}` },
+      );
     },
 
     /** callReplyGirl: the guest answers an anchor's call. */

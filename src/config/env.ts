@@ -69,6 +69,18 @@ export const ConfigSchema = Type.Object({
   TENCENT_IM_MAX_BACKOFF_MS: Type.Integer({ default: 30_000, minimum: 10 }),
   /** IM REST calls per second, shared by all processes (Tencent allows 200/s for send_group_msg). */
   TENCENT_IM_RATE_PER_SECOND: Type.Integer({ default: 200, minimum: 2 }),
+  /** Anti-leech key of the play domain (RoomService accelerate URLs); unset: LIVE_PUSH_KEY. */
+  LIVE_PLAY_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  /** Tencent CSS bizid: when set, RoomService stream names start with `<bizid>_` and URLs carry `bizid=`. */
+  LIVE_BIZID: Type.Optional(Type.String({ pattern: '^[0-9]{1,16}$' })),
+  /** Tencent Live API (stream mixing for RoomService merge_stream); unset: merge_stream answers result code -1. */
+  LIVE_API_APP_ID: Type.Optional(Type.String({ pattern: '^[0-9]{1,16}$' })),
+  LIVE_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  LIVE_API_BASE: Type.String({ default: 'http://fcgi.video.qcloud.com', pattern: '^https?://' }),
+  /** A RoomService pusher without a heartbeat for this long is dropped. */
+  ROOMSERVICE_HEARTBEAT_TIMEOUT_MS: Type.Integer({ default: 20_000, minimum: 1 }),
+  /** A RoomService room (not a call's) with no pusher this long after creation is removed. */
+  ROOMSERVICE_EMPTY_ROOM_TIMEOUT_MS: Type.Integer({ default: 30_000, minimum: 1 }),
   /** Lifetime of a signed push/play URL. */
   LIVE_URL_TTL_SECONDS: Type.Integer({ default: 86_400, minimum: 60 }),
   /** WeChat mini-program credentials and API base (tests point it at a local server). */

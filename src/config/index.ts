@@ -28,6 +28,10 @@ export interface AppConfig {
     pushDomain: string;
     playDomain: string;
     pushKey: string;
+    /** Play domain anti-leech key (defaults to the push key). */
+    playKey: string;
+    /** CSS bizid; '' when not set. */
+    bizId: string;
     urlTtlSeconds: number;
     im: {
       apiBase: string;
@@ -37,6 +41,12 @@ export interface AppConfig {
       maxBackoffMs: number;
       ratePerSecond: number;
     };
+  };
+  roomService: {
+    heartbeatTimeoutMs: number;
+    emptyRoomTimeoutMs: number;
+    /** Tencent's stream-mixing API; null when not configured. */
+    mixing: { apiBase: string; appId: string; apiKey: string } | null;
   };
   /** development: the app secret is a development value, so logins use the development WeChat (src/wechat/development.ts). */
   wechat: { appId: string; appSecret: string; apiBase: string; development: boolean };
@@ -98,6 +108,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       pushDomain: orDevelopment('LIVE_PUSH_DOMAIN'),
       playDomain: orDevelopment('LIVE_PLAY_DOMAIN'),
       pushKey: orDevelopment('LIVE_PUSH_KEY'),
+      playKey: raw.LIVE_PLAY_KEY ?? raw.LIVE_PUSH_KEY ?? DEVELOPMENT_VALUES.LIVE_PUSH_KEY,
+      bizId: raw.LIVE_BIZID ?? '',
       urlTtlSeconds: raw.LIVE_URL_TTL_SECONDS,
       im: {
         apiBase: raw.TENCENT_IM_API_BASE.replace(/\/+$/, ''),
@@ -107,6 +119,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         maxBackoffMs: raw.TENCENT_IM_MAX_BACKOFF_MS,
         ratePerSecond: raw.TENCENT_IM_RATE_PER_SECOND,
       },
+    },
+    roomService: {
+      heartbeatTimeoutMs: raw.ROOMSERVICE_HEARTBEAT_TIMEOUT_MS,
+      emptyRoomTimeoutMs: raw.ROOMSERVICE_EMPTY_ROOM_TIMEOUT_MS,
+      mixing:
+        raw.LIVE_API_APP_ID && raw.LIVE_API_KEY
+          ? {
+              apiBase: raw.LIVE_API_BASE.replace(/\/+$/, ''),
+              appId: raw.LIVE_API_APP_ID,
+              apiKey: raw.LIVE_API_KEY,
+            }
+          : null,
     },
     wechat: {
       appId: orDevelopment('WECHAT_APP_ID'),

@@ -2,7 +2,7 @@ import { and, desc, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { adminActions } from '../db/schema/index.js';
 
-export type AdminTargetKind = 'call' | 'room' | 'user' | 'config';
+export type AdminTargetKind = 'call' | 'room' | 'live_room' | 'user' | 'config';
 
 export interface AdminActionInput {
   /** The admin credential's fingerprint (`admin:<12 hex>`), never the token. */

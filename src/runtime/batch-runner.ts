@@ -113,7 +113,13 @@ export class BatchRunner<K extends string> {
         timers.push(
           delayed.schedule(
             effect.jobId,
-            { kind, id, sendId: effect.sendId, event: effect.event },
+            {
+              kind,
+              id,
+              sendId: effect.sendId,
+              event: effect.event,
+              ...(effect.delayMs === undefined ? {} : { delayMs: effect.delayMs }),
+            },
             effect.dueAt,
           ),
         );

@@ -22,6 +22,10 @@ export interface DelayedEventData {
   id: string;
   sendId: string;
   event: RuntimeEvent;
+  /** The raise's delay: a touched timer (timer-touch.ts) is deferred to `touch + delayMs`. */
+  delayMs?: number;
+  /** A deferred job: the job id its timer is armed with (the job that deferred it). */
+  armedAs?: string;
 }
 
 export interface DelayedEventsOptions {

@@ -24,7 +24,7 @@ export type Timers = Record<string, string>;
 
 export type OutboxEffect =
   | { type: 'effect'; name: string; params: unknown }
-  | { type: 'schedule'; sendId: string; jobId: string; dueAt: number; event: RuntimeEvent }
+  | { type: 'schedule'; sendId: string; jobId: string; dueAt: number; delayMs?: number; event: RuntimeEvent }
   | { type: 'unschedule'; sendId: string; jobId: string };
 
 /** The minimal view of xstate's `ExecutableActionObject` the plan reads. */
@@ -89,7 +89,14 @@ export function planEffects(input: PlanInput): Plan {
         input.oneShotTimers?.test(sendId) ?? false,
       );
       timers[sendId] = jobId;
-      effects.push({ type: 'schedule', sendId, jobId, dueAt, event: { ...event, at: event.at ?? dueAt } });
+      effects.push({
+        type: 'schedule',
+        sendId,
+        jobId,
+        dueAt,
+        delayMs: params.delay,
+        event: { ...event, at: event.at ?? dueAt },
+      });
     } else if (action.type === 'xstate.cancel') {
       if (typeof params.sendId === 'string') unarm(params.sendId);
     } else if (action.type.startsWith('xstate.')) {

@@ -12,6 +12,7 @@ export type {
 } from './machine-runtime.js';
 export { createMachineRuntime } from './machine-runtime.js';
 export type { RecoveryOptions, RecoveryReport } from './outbox-recovery.js';
+export type { TouchOutcome } from './timer-touch.js';
 export type {
   AnyMachineDefinition,
   EffectContext,

@@ -29,6 +29,7 @@ import { assertId, assertKind, bullPrefixOf } from './keys.js';
 import { MachineStore, type OutboxBatch } from './machine-store.js';
 import { OutboxRecovery, type RecoveryOptions, type RecoveryReport } from './outbox-recovery.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
+import { deferredJobId, TimerTouches, type TouchOutcome } from './timer-touch.js';
 import type {
   AnyMachineDefinition,
   FinalRecord,
@@ -85,6 +86,19 @@ export interface MachineRuntime<K extends string> {
   listActive(kind: K, options?: { limit?: number }): Promise<string[]>;
   /** The timers an instance has armed now, each with its BullMQ job as the queue sees it. */
   timers(kind: K, id: string): Promise<ArmedTimer[]>;
+  /**
+   * Pushes an armed timer back without a transition (timer-touch.ts): when its job comes due, it is
+   * deferred to `at + delay`. One Redis round trip. `require` names an attribute (see
+   * `setAttribute`) that must hold `value`, checked in the same call.
+   */
+  touchTimer(
+    kind: K,
+    id: string,
+    sendId: string,
+    options?: { at?: number; require?: { attribute: string; value: string } },
+  ): Promise<TouchOutcome>;
+  /** Side data kept in the instance's hash (not in the snapshot), for `touchTimer`'s `require`; false when there is no instance. */
+  setAttribute(kind: K, id: string, name: string, value: string): Promise<boolean>;
   /** Re-runs outbox batches older than `recoverAfterMs` (or `olderThanMs`). */
   recoverPending(options?: RecoveryOptions): Promise<RecoveryReport>;
   /** Starts the BullMQ worker that fires delayed events (and, optionally, periodic recovery). */
@@ -115,7 +129,7 @@ export interface ArmedTimer {
 
 export interface FireResult {
   applied: boolean;
-  reason: SendResult['reason'] | 'gone' | null;
+  reason: SendResult['reason'] | 'gone' | 'deferred' | null;
   version: number | null;
 }
 
@@ -135,6 +149,7 @@ class Runtime<K extends string> implements MachineRuntime<K> {
   private readonly logger: RuntimeLogger;
   private readonly recovery: OutboxRecovery<K>;
   private readonly maxAttempts: number;
+  private readonly touches: TimerTouches;
   /** Which instance each state `get()` handed out is, and its timers, so a send with that basis needs no read. */
   private readonly readStates = new WeakMap<InstanceState, { kind: K; id: string; timers: Timers }>();
 
@@ -143,6 +158,7 @@ class Runtime<K extends string> implements MachineRuntime<K> {
     this.logger = options.logger ?? consoleLogger;
     this.maxAttempts = options.maxAttempts ?? 100;
     this.store = new MachineStore(options.redis, options.prefix, options.historyMaxLen ?? 10_000);
+    this.touches = new TimerTouches(options.redis, options.prefix);
     this.delayed = new DelayedEvents({
       ...options.queue,
       prefix: options.queue.prefix ?? bullPrefixOf(options.prefix),
@@ -210,9 +226,22 @@ class Runtime<K extends string> implements MachineRuntime<K> {
    */
   private async fire(data: DelayedEventData, jobId: string): Promise<FireResult> {
     try {
+      if (data.delayMs !== undefined) {
+        const touchedAt = await this.touches.touchedAt(data.kind, data.id, data.sendId);
+        const dueAt = touchedAt === null ? null : touchedAt + data.delayMs;
+        if (dueAt !== null && touchedAt !== null && dueAt > (data.event.at ?? 0)) {
+          // Touched since this job was scheduled: come back when the touch runs out.
+          await this.delayed.schedule(
+            deferredJobId(jobId, touchedAt),
+            { ...data, event: { ...data.event, at: dueAt }, armedAs: data.armedAs ?? jobId },
+            dueAt,
+          );
+          return { applied: false, reason: 'deferred', version: null };
+        }
+      }
       const result = await this.apply(data.kind as K, data.id, data.event, 'timer', {
         sendId: data.sendId,
-        jobId,
+        jobId: data.armedAs ?? jobId,
       });
       return { applied: result.applied, reason: result.reason ?? null, version: result.version };
     } catch (err) {
@@ -382,6 +411,21 @@ class Runtime<K extends string> implements MachineRuntime<K> {
         };
       }),
     );
+  }
+
+  touchTimer(
+    kind: K,
+    id: string,
+    sendId: string,
+    options: { at?: number; require?: { attribute: string; value: string } } = {},
+  ): Promise<TouchOutcome> {
+    assertId(id);
+    return this.touches.touch(kind, id, sendId, options.at ?? Date.now(), options.require);
+  }
+
+  setAttribute(kind: K, id: string, name: string, value: string): Promise<boolean> {
+    assertId(id);
+    return this.touches.setAttribute(kind, id, name, value);
   }
 
   recoverPending(options?: RecoveryOptions): Promise<RecoveryReport> {

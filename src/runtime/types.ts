@@ -7,7 +7,7 @@
 import type { AnyMachineSnapshot, AnyStateMachine, SnapshotFrom, StateMachine, StateValue } from 'xstate';
 
 /** The machine kinds the host registers; the runtime itself accepts any `[a-z][a-z0-9_]*` kind. */
-export type MachineKind = 'call' | 'room';
+export type MachineKind = 'call' | 'room' | 'live_room';
 
 /**
  * An event as the runtime sees it. `at` (epoch ms) is stamped with `Date.now()` when the caller

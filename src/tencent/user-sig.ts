@@ -3,7 +3,9 @@
  * in `user_sign` / `user_sig`. Signing is delegated to Tencent's own `tls-sig-api-v2` package so the
  * format stays exactly what Tencent's servers verify.
  */
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { inflateSync } from 'node:zlib';
 import { badRequest } from '../errors.js';
 
 /** The slice of `tls-sig-api-v2` we use. The package is CommonJS and ships no type declarations. */
@@ -58,4 +60,54 @@ export function createUserSigner({
       return (Math.floor(now / 1000) + expireSeconds) * 1000;
     },
   };
+}
+
+export type UserSigCheck = { valid: true } | { valid: false; reason: string };
+
+/**
+ * Checks a tls-sig-api-v2 UserSig the way Tencent's servers do: base64url (`*`→`+`, `-`→`/`,
+ * `_`→`=`) of a zlib-deflated JSON document whose `TLS.sig` is the base64 HMAC-SHA256, keyed by
+ * the secret key, of `TLS.identifier`, `TLS.sdkappid`, `TLS.time`, `TLS.expire` (and `TLS.userbuf`
+ * when present), one `name:value\n` line each. It must name this app and this user and not be expired.
+ */
+export function verifyUserSig(
+  userSig: string,
+  expected: { sdkAppId: number; secretKey: string; userId: string; now?: number },
+): UserSigCheck {
+  let doc: Record<string, unknown>;
+  try {
+    const base64 = userSig.replaceAll('*', '+').replaceAll('-', '/').replaceAll('_', '=');
+    doc = JSON.parse(inflateSync(Buffer.from(base64, 'base64')).toString('utf8')) as Record<string, unknown>;
+  } catch {
+    return { valid: false, reason: 'userSig is not a TLS v2 signature' };
+  }
+  if (typeof doc !== 'object' || doc === null || doc['TLS.ver'] !== '2.0')
+    return { valid: false, reason: 'userSig is not a TLS v2 signature' };
+  const identifier = doc['TLS.identifier'];
+  const sdkAppId = doc['TLS.sdkappid'];
+  const time = doc['TLS.time'];
+  const expire = doc['TLS.expire'];
+  const userBuf = doc['TLS.userbuf'];
+  const sig = doc['TLS.sig'];
+  if (
+    typeof identifier !== 'string' ||
+    typeof sdkAppId !== 'number' ||
+    typeof time !== 'number' ||
+    typeof expire !== 'number' ||
+    typeof sig !== 'string' ||
+    (userBuf !== undefined && typeof userBuf !== 'string')
+  ) {
+    return { valid: false, reason: 'userSig is missing fields' };
+  }
+  if (sdkAppId !== expected.sdkAppId) return { valid: false, reason: 'userSig is for another sdkAppID' };
+  if (identifier !== expected.userId) return { valid: false, reason: 'userSig is for another userID' };
+  const nowSeconds = Math.floor((expected.now ?? Date.now()) / 1000);
+  if (time + expire < nowSeconds) return { valid: false, reason: 'userSig has expired' };
+  let content = `TLS.identifier:${identifier}\nTLS.sdkappid:${sdkAppId}\nTLS.time:${time}\nTLS.expire:${expire}\n`;
+  if (typeof userBuf === 'string') content += `TLS.userbuf:${userBuf}\n`;
+  const computed = Buffer.from(createHmac('sha256', expected.secretKey).update(content).digest('base64'));
+  const given = Buffer.from(sig);
+  if (computed.length !== given.length || !timingSafeEqual(computed, given))
+    return { valid: false, reason: 'userSig signature does not match' };
+  return { valid: true };
 }

@@ -62,19 +62,23 @@ describe('guest calls anchor (男找女)', () => {
     });
 
     const room = await post('/weapp/live_room/create_room', { token: anchor.token, guestId: guest.userId });
-    expect(room.body).toMatchObject({ code: 0, roomID: `call_${roomInstanceId}`, roomInstanceId });
+    expect(room.body).toMatchObject({ code: 0, roomInstanceId });
+    const roomID: string = room.body.roomID;
+    expect(roomID).toMatch(/^room_[0-9a-f]{8}_[0-9a-f]{4}$/);
     expect(room.body.pushURL).toMatch(
-      /^rtmp:\/\/.+\/live\/call_\d+_\d+\?txSecret=[0-9a-f]{32}&txTime=[0-9A-F]+$/,
+      new RegExp(`^rtmp://.+/live/${roomID}_${anchor.userId}\\?txSecret=[0-9a-f]{32}&txTime=[0-9A-F]+$`),
     );
-    await guestApp.next('call:update', (view) => view.state === 'accepted');
+    // The guest learns the room from the call's push.
+    const accepted = await guestApp.next('call:update', (view) => view.state === 'accepted');
+    expect(accepted.roomID).toBe(roomID);
 
     const guestPush = await post('/weapp/live_room/get_push_url', {
       token: guest.token,
       userID: String(guest.userId),
-      roomID: room.body.roomID,
+      roomID,
     });
     expect(guestPush.body).toMatchObject({ code: 0, roomInstanceId });
-    expect(guestPush.body.pushURL).toContain(`call_${roomInstanceId}_${guest.userId}`);
+    expect(guestPush.body.pushURL).toContain(`/live/${roomID}_${guest.userId}?`);
 
     const started = await post('/app/live/startCall', { token: anchor.token, targetUserId: guest.userId });
     expect(started.body).toMatchObject({ code: 0, state: 'live', matchStatus: 1, roomInstanceId });

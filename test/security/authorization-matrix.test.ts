@@ -27,6 +27,10 @@ const PUBLIC = new Set([
   // A mini-program build asks for its feature switches before anyone signs in.
   'POST /app/login/weChatVersion',
   'GET /healthz',
+  // RoomService login checks a userSig instead (test/e2e/roomservice).
+  'POST /weapp/live_room/login',
+  'POST /weapp/double_room/login',
+  'POST /weapp/multi_room/login',
 ]);
 
 /** Paid-call endpoints that only one role may call. */
@@ -131,6 +135,11 @@ describe('authorization matrix', () => {
     });
     expect(applied.status).toBe(200);
     const callId = applied.body.roomInstanceId;
+    // The anchor opens the call's room (accepting it); only the two parties get push URLs in it.
+    const room = await send('POST', '/weapp/live_room/create_room', users.anchor.token, {
+      guestId: users.guest.userId,
+    });
+    expect(room.status).toBe(200);
     const strangers = [
       send('POST', '/app/live/hangUpGirl', users.otherGuest.token, { targetUserId: users.anchor.userId }),
       send('POST', '/app/live/hangUpMan', users.otherAnchor.token, { targetUserId: users.guest.userId }),
@@ -142,14 +151,16 @@ describe('authorization matrix', () => {
       send('POST', '/app/live/getMatchInfo', users.otherAnchor.token, { targetUserId: users.guest.userId }),
       send('POST', '/weapp/live_room/get_push_url', users.otherGuest.token, {
         userID: String(users.otherGuest.userId),
-        roomID: `call_${callId}`,
-      }),
-      send('POST', '/weapp/live_room/get_push_url', users.otherGuest.token, {
-        userID: String(users.guest.userId),
-        roomID: `call_${callId}`,
+        roomID: room.body.roomID,
       }),
     ];
     for (const answer of await Promise.all(strangers)) expect([403, 404, 409]).toContain(answer.status);
+    // A token that is not the userID's own is refused outright.
+    const impostor = await send('POST', '/weapp/live_room/get_push_url', users.otherGuest.token, {
+      userID: String(users.guest.userId),
+      roomID: room.body.roomID,
+    });
+    expect(impostor.status).toBe(401);
     await send('POST', '/app/live/hangUpGirl', users.guest.token, { targetUserId: users.anchor.userId });
     for (const [path, token] of [
       ['/app/live/getCallResultGuest', users.otherGuest.token],

@@ -30,6 +30,13 @@ function partiesOf(kind, view) {
       { role: 'anchor', userId: view.anchorId },
     ];
   }
+  if (kind === 'live_room') {
+    // RoomService users are IM ids; the numeric ones are paid-call users.
+    const ids = [view.roomCreator, ...(view.pushers ?? []).map((pusher) => pusher.userID)];
+    return [...new Set(ids)]
+      .filter((id) => /^[1-9][0-9]*$/.test(String(id)))
+      .map((id) => ({ role: id === view.roomCreator ? 'creator' : 'pusher', userId: Number(id) }));
+  }
   const parties = [];
   if (view.matchmakerId != null) parties.push({ role: 'matchmaker', userId: view.matchmakerId });
   if (view.seats?.male != null) parties.push({ role: 'male seat', userId: view.seats.male });

@@ -20,6 +20,9 @@ const CallFields = {
   }),
   state: Type.String({ description: 'ringing | accepted | live | ended | settled' }),
   reason: Type.Union([Type.String(), Type.Null()]),
+  roomID: Type.Union([Type.String(), Type.Null()], {
+    description: "the call's RoomService room once the anchor opened it (create_room with guestId)",
+  }),
 };
 const CallResponse = paidCallResponse(CallFields);
 
@@ -28,6 +31,7 @@ const callFields = (view: PublicCallView) => ({
   matchStatus: view.matchStatus,
   state: view.state,
   reason: view.reason,
+  roomID: view.roomID,
 });
 
 const TargetBody = paidCallBody({ targetUserId: Id });

@@ -22,6 +22,7 @@ describe('planEffects', () => {
         sendId: 'minute-3',
         jobId: 'call-42-minute-3-v7',
         dueAt: 61_000,
+        delayMs: 60_000,
         event: { type: 'TICK', minute: 3, at: 61_000 },
       },
     ]);

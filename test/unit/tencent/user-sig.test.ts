@@ -2,7 +2,11 @@ import { createHmac } from 'node:crypto';
 import { inflateSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AppError } from '../../../src/errors.js';
-import { createUserSigner, DEFAULT_USER_SIG_EXPIRE_SECONDS } from '../../../src/tencent/user-sig.js';
+import {
+  createUserSigner,
+  DEFAULT_USER_SIG_EXPIRE_SECONDS,
+  verifyUserSig,
+} from '../../../src/tencent/user-sig.js';
 
 const SDK_APP_ID = 1400000000;
 const SECRET = '5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e';
@@ -72,5 +76,27 @@ describe('createUserSigner', () => {
     expect(() => createUserSigner({ sdkAppId: SDK_APP_ID, secretKey: SECRET, expireSeconds: -1 })).toThrow(
       TypeError,
     );
+  });
+});
+
+describe('verifyUserSig (RoomService login)', () => {
+  const signer = createUserSigner({ sdkAppId: SDK_APP_ID, secretKey: SECRET, expireSeconds: 600 });
+  const expected = { sdkAppId: SDK_APP_ID, secretKey: SECRET, userId: 'alice' };
+
+  it('accepts a signature tls-sig-api-v2 made for this app and user', () => {
+    expect(verifyUserSig(signer.sign('alice'), expected)).toEqual({ valid: true });
+  });
+
+  it('refuses another user, another app, another key, an expired or a tampered signature', () => {
+    const sig = signer.sign('alice');
+    expect(verifyUserSig(signer.sign('bob'), expected).valid).toBe(false);
+    expect(verifyUserSig(sig, { ...expected, sdkAppId: SDK_APP_ID + 1 }).valid).toBe(false);
+    expect(verifyUserSig(sig, { ...expected, secretKey: 'other' }).valid).toBe(false);
+    expect(verifyUserSig(sig, { ...expected, now: Date.now() + 601_000 })).toEqual({
+      valid: false,
+      reason: 'userSig has expired',
+    });
+    expect(verifyUserSig('garbage', expected).valid).toBe(false);
+    expect(verifyUserSig(`${sig.slice(0, -4)}AAAA`, expected).valid).toBe(false);
   });
 });
