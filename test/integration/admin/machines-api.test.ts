@@ -118,7 +118,7 @@ describe('admin machines API', () => {
     });
     expect(detail.body.history.map((r: { event: { type: string } }) => r.event.type)).toEqual([
       'xstate.init',
-      'ACCEPT',
+      'ROOM_CREATED',
       'START',
     ]);
     expect(detail.body.history[2]).toMatchObject({
@@ -251,7 +251,7 @@ describe('admin machines API', () => {
     });
     expect(detail.body.history.map((r: { event: { type: string } }) => r.event.type)).toEqual([
       'xstate.init',
-      'ACCEPT',
+      'ROOM_CREATED',
       'START',
       'SERVER_HANGUP',
       'SETTLED',

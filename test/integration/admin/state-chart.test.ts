@@ -43,7 +43,10 @@ describe('state chart generated from a machine definition', () => {
       layout.edges.find((edge) => edge.from === from && edge.to === to);
     expect(edgeOf('call.live', 'call.live')).toMatchObject({ kind: 'self' });
     expect(edgeOf('call.live', 'call.live')?.lines.join(', ')).toBe('TICK, DISCONNECTED, RECONNECTED');
-    expect(edgeOf('call.ringing', 'call.accepted')).toMatchObject({ kind: 'next', lines: ['ACCEPT'] });
+    expect(edgeOf('call.ringing', 'call.accepted')).toMatchObject({
+      kind: 'next',
+      lines: ['ACCEPT, ROOM_CREATED'],
+    });
     expect(edgeOf('call.ringing', 'call.ended')).toMatchObject({ kind: 'skip' });
     expect(edgeOf('call.ringing', 'call.ended')?.details).toContain('HANGUP [byInitiator] → ended');
     // Every transition of the definition is on some edge.

@@ -673,6 +673,7 @@ describe('callView and partyOf', () => {
       minutes: 0,
       unitPrice: 30,
       unitPriceDiamond: 60,
+      roomID: null,
     });
   });
 
