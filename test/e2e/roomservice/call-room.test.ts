@@ -3,7 +3,7 @@
  * one, the call's pushes carry its roomID, only the two parties push in it, it is never listed,
  * a party's silent pusher ends the call after the grace period, and the call ending closes it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startTestServer, type TestServer } from '../../helpers/app.js';
 import { connectClient, eventually, type TestClient } from '../../helpers/clients.js';
 import { LiveRoomClient } from '../../helpers/liveroom-client.js';
@@ -13,7 +13,7 @@ const sockets: TestClient[] = [];
 
 beforeAll(async () => {
   server = await startTestServer('roomservice_call', {
-    ROOMSERVICE_HEARTBEAT_TIMEOUT_MS: '500',
+    ROOMSERVICE_HEARTBEAT_TIMEOUT_MS: '1000',
     DISCONNECT_GRACE_MS: '400',
     RING_TIMEOUT_MS: '20000',
   });
@@ -85,6 +85,12 @@ describe('a paid call’s room', () => {
     expect(guestUrl.body.pushURL).toContain(`/live/${roomID}_${guest.userId}?`);
     expect((await push(guestRs, roomID)).code).toBe(0);
     expect((await push(anchorRs, roomID)).code).toBe(0);
+    // Both keep beating, as the component does, while the rest is checked.
+    const beating = setInterval(() => {
+      void guestRs.request('pusher_heartbeat', { roomID, userID: guestRs.userID });
+      void anchorRs.request('pusher_heartbeat', { roomID, userID: anchorRs.userID });
+    }, 100);
+    onTestFinished(() => clearInterval(beating));
 
     const stranger = await server.createUser({ role: 'guest' });
     const strangerRs = withPaidCallToken(stranger);

@@ -10,29 +10,41 @@ import { eventually } from '../../helpers/clients.js';
 import { LiveRoomClient, userSigFor } from '../../helpers/liveroom-client.js';
 
 let server: TestServer;
+/** The same server with short pusher and empty-room timeouts, for the tests of the timers themselves. */
+let timers: TestServer;
 const md5 = (text: string) => createHash('md5').update(text).digest('hex');
 const PUSH_KEY = 'test-push-key';
 const PLAY_KEY = 'test-play-key';
 let counter = 0;
 const newUserId = (label: string) => `${label}_${Date.now().toString(36)}${counter++}`;
 
+const streams = {
+  LIVE_PUSH_DOMAIN: 'push.example.com',
+  LIVE_PLAY_DOMAIN: 'play.example.com',
+  LIVE_PUSH_KEY: PUSH_KEY,
+  LIVE_PLAY_KEY: PLAY_KEY,
+  LIVE_BIZID: '8888',
+};
+
 beforeAll(async () => {
-  server = await startTestServer('roomservice', {
-    LIVE_PUSH_DOMAIN: 'push.example.com',
-    LIVE_PLAY_DOMAIN: 'play.example.com',
-    LIVE_PUSH_KEY: PUSH_KEY,
-    LIVE_PLAY_KEY: PLAY_KEY,
-    LIVE_BIZID: '8888',
-    ROOMSERVICE_HEARTBEAT_TIMEOUT_MS: '600',
-    ROOMSERVICE_EMPTY_ROOM_TIMEOUT_MS: '600',
+  server = await startTestServer('roomservice', streams);
+  timers = await startTestServer('roomservice_timers', {
+    ...streams,
+    ROOMSERVICE_HEARTBEAT_TIMEOUT_MS: '1000',
+    ROOMSERVICE_EMPTY_ROOM_TIMEOUT_MS: '1000',
   });
 });
 afterAll(async () => {
   await server.close();
+  await timers.close();
 });
 
-async function loggedIn(label: string, serverDomain?: string): Promise<LiveRoomClient> {
-  const client = new LiveRoomClient(server, newUserId(label), serverDomain);
+async function loggedIn(
+  label: string,
+  serverDomain?: string,
+  on: TestServer = server,
+): Promise<LiveRoomClient> {
+  const client = new LiveRoomClient(on, newUserId(label), serverDomain);
   const answer = await client.login();
   expect(answer).toMatchObject({
     status: 200,
@@ -177,37 +189,38 @@ describe('liveroom.js against /weapp/live_room/', () => {
   });
 
   it('drops a pusher who stops beating, and keeps one who beats', async () => {
-    const anchor = await loggedIn('anchor');
-    const silent = await loggedIn('silent');
+    const anchor = await loggedIn('anchor', undefined, timers);
+    const silent = await loggedIn('silent', undefined, timers);
     const { roomID } = await openRoom(anchor);
-    const push = await silent.request('get_push_url', { userID: silent.userID });
-    await silent.request('add_pusher', {
-      roomID,
-      userID: silent.userID,
-      userName: 'quiet',
-      userAvatar: '',
-      pushURL: push.body.pushURL,
-    });
-    // The anchor keeps beating (well inside the 600 ms timeout); the other pusher never does.
+    // The anchor keeps beating (well inside the 1 s timeout); the other pusher never does.
     const beating = setInterval(
       () => void anchor.request('pusher_heartbeat', { roomID, userID: anchor.userID }),
       150,
     );
     try {
+      const push = await silent.request('get_push_url', { userID: silent.userID });
+      const joined = await silent.request('add_pusher', {
+        roomID,
+        userID: silent.userID,
+        userName: 'quiet',
+        userAvatar: '',
+        pushURL: push.body.pushURL,
+      });
+      expect(joined.code).toBe(0);
       await eventually(async () => {
         const pushers = await anchor.request('get_pushers', { roomID });
         return pushers.body.pushers?.length === 1 && pushers.body.pushers[0].userID === anchor.userID;
-      }, 8_000);
+      }, 10_000);
     } finally {
       clearInterval(beating);
     }
     expect((await silent.request('pusher_heartbeat', { roomID, userID: silent.userID })).code).toBe(5);
     // The creator stops beating too: outside a call, her room goes with her.
-    await eventually(async () => (await anchor.request('get_pushers', { roomID })).code === 1, 8_000);
+    await eventually(async () => (await anchor.request('get_pushers', { roomID })).code === 1, 10_000);
   });
 
   it('removes a room nobody pushed to', async () => {
-    const anchor = await loggedIn('anchor');
+    const anchor = await loggedIn('anchor', undefined, timers);
     const created = await anchor.request('create_room', { userID: anchor.userID, roomInfo: '' });
     expect((await anchor.request('get_pushers', { roomID: created.body.roomID })).code).toBe(0);
     await eventually(
