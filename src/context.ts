@@ -41,7 +41,7 @@ import {
   type MachineRuntime,
   type RuntimeLogger,
 } from './runtime/index.js';
-import { createTencentIm } from './tencent/im/index.js';
+import { createTencentIm, IM_COMMANDS } from './tencent/im/index.js';
 import { createLiveStreams } from './tencent/live-streams.js';
 import { createAuthenticator } from './users/authenticator.js';
 import { createUsersService } from './users/users.service.js';
@@ -125,6 +125,14 @@ export async function createAppContext(options: ContextOptions) {
     return (instance?.snapshot as RoomSnapshot | undefined)?.context ?? null;
   };
 
+  // RoomService rooms get IM groups only with a real IM app: development credentials have no IM
+  // server to create them on (and queued calls would retry against Tencent for ever).
+  const roomServiceGroups = !config.developmentFallbacks.some((name) =>
+    ['TENCENT_SDK_APP_ID', 'TENCENT_SECRET_KEY'].includes(name),
+  );
+  if (!roomServiceGroups)
+    logger.info({}, 'RoomService rooms have no IM groups: Tencent IM is not configured');
+
   const runtime: MachineRuntime<MachineKind> = createMachineRuntime<MachineKind>({
     redis,
     prefix,
@@ -147,6 +155,9 @@ export async function createAppContext(options: ContextOptions) {
       }),
       live_room: liveRoomMachineDefinition({
         streamChanged: (callId, userId, connected) => calls.streamChanged(callId, userId, connected),
+        enqueueIm: async (call) => {
+          if (roomServiceGroups) await im.delivery.enqueue(call);
+        },
       }),
       room: roomMachineDefinition({
         db,
@@ -202,6 +213,15 @@ export async function createAppContext(options: ContextOptions) {
     authenticatePaidCall: (token) => authenticator.authenticate(token),
     findUser: (userId) => users.find(userId),
     mixing: createStreamMixing(config.roomService.mixing),
+    createGroup: async (roomId, name) => {
+      if (!roomServiceGroups) return;
+      await im.client.call(IM_COMMANDS.createGroup, {
+        GroupId: roomId,
+        Type: 'AVChatRoom',
+        Name: name,
+        Owner_Account: config.tencent.im.admin,
+      });
+    },
     streams: {
       pushDomain: config.tencent.pushDomain,
       playDomain: config.tencent.playDomain,

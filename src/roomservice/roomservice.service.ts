@@ -42,6 +42,8 @@ export interface RoomServiceDeps {
   authenticatePaidCall(token: string): Promise<User | null>;
   findUser(userId: number): Promise<User | null>;
   mixing: StreamMixing;
+  /** IM create_group of the room's AVChatRoom (GroupId = roomID); throws when Tencent refuses. */
+  createGroup(roomId: string, name: string): Promise<void>;
   streams: RoomServiceStreamConfig & { urlTtlSeconds: number };
   sdkAppId: number;
   secretKey: string;
@@ -79,6 +81,16 @@ export interface RoomListing {
 
 /** Tencent's identifier rule (letters, digits, `_`, `-`, at most 32 bytes); user ids end up in stream names. */
 export const ROOMSERVICE_USER_ID = /^[A-Za-z0-9_-]{1,32}$/;
+
+/** The group's name: roomInfo, or the roomID when empty, cut to IM's 30 bytes on a character boundary. */
+export function groupNameOf(roomInfo: string, roomId: string): string {
+  let name = '';
+  for (const char of roomInfo || roomId) {
+    if (Buffer.byteLength(name + char, 'utf8') > 30) break;
+    name += char;
+  }
+  return name || roomId;
+}
 
 const credentialDigest = (token: string) => createHash('sha256').update(token).digest('hex');
 const authAttribute = (userId: string) => `auth:${userId}`;
@@ -145,12 +157,21 @@ export function createRoomService(deps: RoomServiceDeps) {
       emptyRoomTimeoutMs: deps.emptyRoomTimeoutMs,
       at: Date.now(),
     };
+    let created: InstanceState;
     try {
-      return await runtime.create(LIVE_ROOM_KIND, roomId, input, { actor: creator });
+      created = await runtime.create(LIVE_ROOM_KIND, roomId, input, { actor: creator });
     } catch (error) {
       if (error instanceof AppError && error.kind === 'conflict') return null;
       throw error;
     }
+    // The id is ours now; its IM group follows (spec §5: a failure is code 6 and there is no room).
+    try {
+      await deps.createGroup(roomId, groupNameOf(roomInfo, roomId));
+    } catch {
+      await runtime.send(LIVE_ROOM_KIND, roomId, { type: 'ADMIN_END', by: 'system' }, { actor: 'system' });
+      throw E.groupCreationFailed();
+    }
+    return created;
   }
 
   /** A fresh `room_xxxxxxxx_xxxx`, or the client's own id (11 if it is taken). */

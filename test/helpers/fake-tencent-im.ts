@@ -28,7 +28,7 @@ export interface RecordedImCall {
 }
 
 export interface DeliveredImMessage {
-  kind: 'c2c' | 'group';
+  kind: 'c2c' | 'group' | 'group-system';
   /** `To_Account` or `GroupId`. */
   to: string;
   random: number;
@@ -74,6 +74,8 @@ const SIG_EXPIRED = 70_001;
 const SIG_INVALID = 70_003;
 const BAD_REQUEST = 60_002;
 const GROUP_GONE = 10_010;
+/** Tencent: "the group ID is already in use". */
+const GROUP_ID_IN_USE = 10_021;
 const INVALID_PARAM = 10_004;
 const ACCOUNT_NOT_IMPORTED = 20_003;
 /** The group service's rate-limit code; the stand-in answers it for every command over its limit. */
@@ -183,7 +185,7 @@ export async function startFakeTencentIm(
   }
 
   /** true when delivered, false when a duplicate within the window. */
-  function deliver(kind: 'c2c' | 'group', to: string, random: number, rawText: string): boolean {
+  function deliver(kind: DeliveredImMessage['kind'], to: string, random: number, rawText: string): boolean {
     const key = `${kind}:${to}:${random}`;
     const seen = recentRandoms.get(key);
     if (seen !== undefined && seen > Date.now() - DUPLICATE_WINDOW_MS) return false;
@@ -239,9 +241,14 @@ export async function startFakeTencentIm(
         const name = requireString(body, 'Name', 30);
         const owner = typeof body.Owner_Account === 'string' ? body.Owner_Account : admin;
         if (owner !== admin) requireAccount(owner);
-        if (body.GroupId !== undefined)
-          throw new ImFailure(INVALID_PARAM, 'this stand-in only makes Tencent ids');
-        const groupId = `@TGS#${randomBytes(6).toString('base64url').replace(/[-_]/g, 'A').slice(0, 9)}`;
+        // A custom GroupId: at most 48 bytes, never Tencent's own `@TGS#` form, not in use.
+        const groupId =
+          body.GroupId === undefined
+            ? `@TGS#${randomBytes(6).toString('base64url').replace(/[-_]/g, 'A').slice(0, 9)}`
+            : requireString(body, 'GroupId', 48);
+        if (body.GroupId !== undefined && groupId.startsWith('@TGS#'))
+          throw new ImFailure(INVALID_PARAM, 'a custom GroupId may not start with @TGS#');
+        if (groups.has(groupId)) throw new ImFailure(GROUP_ID_IN_USE, `group ${groupId} already exists`);
         groups.set(groupId, {
           groupId,
           type,
@@ -288,6 +295,14 @@ export async function startFakeTencentIm(
         const text = textOf(body);
         if (!deliver('group', groupId, body.Random as number, text)) return false;
         return { MsgTime: Math.floor(Date.now() / 1000), MsgSeq: messages.length };
+      }
+      case 'group_open_http_svc/send_group_system_notification': {
+        const groupId = requireString(body, 'GroupId', 48);
+        requireGroup(groupId);
+        const content = requireString(body, 'Content', 1024);
+        // No Random: Tencent does not dedupe system notifications.
+        deliver('group-system', groupId, messages.length, content);
+        return {};
       }
       case 'group_open_http_svc/destroy_group': {
         const groupId = requireString(body, 'GroupId', 48);

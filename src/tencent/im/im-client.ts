@@ -21,6 +21,7 @@ export const IM_COMMANDS = {
   modifyGroupBaseInfo: 'group_open_http_svc/modify_group_base_info',
   sendGroupMessage: 'group_open_http_svc/send_group_msg',
   destroyGroup: 'group_open_http_svc/destroy_group',
+  sendGroupSystemNotification: 'group_open_http_svc/send_group_system_notification',
 } as const;
 
 export type ImCommand = (typeof IM_COMMANDS)[keyof typeof IM_COMMANDS];
