@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import type { CallContext, CallSnapshot } from '../machines/call.js';
 import type { RoomContext, RoomSnapshot } from '../machines/room.js';
 import { createLowBalanceNotices } from './billing/low-balance.js';
@@ -26,6 +25,12 @@ import { liveRoom, userRoom } from './realtime/events.js';
 import { pushTransition } from './realtime/machine-push.js';
 import { createPresence } from './realtime/presence.js';
 import type { AppSocketServer } from './realtime/socket-server.js';
+import {
+  createRedisClient,
+  parseRedisTarget,
+  type RedisClient,
+  type RedisTarget,
+} from './redis/connection.js';
 import { createQliveRoomServices } from './rooms/index.js';
 import { createQliveIm } from './rooms/qlive-im.js';
 import { createRoomIndex } from './rooms/room-index.js';
@@ -35,7 +40,7 @@ import { createRoomService, LIVE_ROOM_KIND } from './roomservice/roomservice.ser
 import { createStreamMixing } from './roomservice/stream-mixing.js';
 import { createRoomServiceTokens } from './roomservice/tokens.js';
 import {
-  connectionFromUrl,
+  CLUSTER_SHARDS,
   createMachineRuntime,
   type MachineKind,
   type MachineRuntime,
@@ -55,8 +60,8 @@ export interface ContextOptions {
   logger: RuntimeLogger;
 }
 
-export function redisClient(url: string, name: string): Redis {
-  const client = new Redis(url, {
+export function redisClient(target: RedisTarget, name: string): RedisClient {
+  const client = createRedisClient(target, {
     connectionName: name,
     maxRetriesPerRequest: 2,
     enableAutoPipelining: true,
@@ -81,14 +86,15 @@ export interface OpenSocket {
 export async function createAppContext(options: ContextOptions) {
   const { config, database, logger } = options;
   const { db } = database;
-  const redis = redisClient(options.redisUrl, 'commands');
+  const redisTarget = parseRedisTarget(options.redisUrl, config.redisCluster);
+  const redis = redisClient(redisTarget, 'commands');
   const prefix = config.redisPrefix;
   let io: AppSocketServer | undefined;
   const metrics = createMetricsRegistry();
   const im = createTencentIm({
     tencent: config.tencent,
     redis,
-    redisUrl: options.redisUrl,
+    redisTarget,
     prefix,
     logger,
     metrics,
@@ -103,7 +109,8 @@ export async function createAppContext(options: ContextOptions) {
   const authenticator = createAuthenticator(db, { cacheMs: config.authCacheMs });
   const configs = createConfigsService(db);
   const live = createLiveStreams(config.tencent);
-  const presence = createPresence({ redis, prefix, processId: randomUUID() });
+  const shards = redisTarget.cluster ? CLUSTER_SHARDS : 1;
+  const presence = createPresence({ redis, prefix, processId: randomUUID(), shards });
   const callIndex = createCallIndex(redis, prefix);
   const callRecords = createCallRecordsRepository(db);
   const lowBalance = createLowBalanceNotices();
@@ -136,7 +143,8 @@ export async function createAppContext(options: ContextOptions) {
   const runtime: MachineRuntime<MachineKind> = createMachineRuntime<MachineKind>({
     redis,
     prefix,
-    queue: { connection: connectionFromUrl(options.redisUrl), concurrency: config.workerConcurrency },
+    shards,
+    queue: { connection: redisTarget, concurrency: config.workerConcurrency },
     logger,
     definitions: {
       call: callMachineDefinition({

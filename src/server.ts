@@ -2,13 +2,13 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import { resolveAdminToken } from './admin/admin-token.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config/index.js';
 import { type AppContext, createAppContext } from './context.js';
 import { type Database, openDatabase } from './db/client.js';
 import { createLogger } from './logger.js';
+import { createRedisClient, masters, parseRedisTarget } from './redis/connection.js';
 import { RedisUnavailableError, type ResolvedRedis, resolveRedis } from './redis/private-redis.js';
 import {
   bindRedisPrefix,
@@ -40,7 +40,10 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     if (options.logger !== false) console.log(`[boot] ${message}`);
   };
   bootLog(`starting: NODE_ENV=${config.nodeEnv ?? 'unset'}, DATA_DIR=${path.resolve(config.dataDir)}`);
-  const redis = await resolveRedis(config.redisUrl, config.dataDir, bootLog);
+  // A cluster is never replaced by a private redis-server: it must answer (ioredis follows its nodes).
+  const redis: ResolvedRedis = config.redisCluster
+    ? { url: config.redisUrl ?? '' }
+    : await resolveRedis(config.redisUrl, config.dataDir, bootLog);
   const pgliteDir = path.resolve(config.dataDir, 'pglite');
   const databaseLabel = describeDatabase(config.databaseUrl, pgliteDir);
   const firstPgliteStart = !config.databaseUrl && !existsSync(path.join(pgliteDir, 'PG_VERSION'));
@@ -58,10 +61,16 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   }
   bootLog(`database ready in ${((Date.now() - openedAt) / 1000).toFixed(1)} s: ${databaseLabel}`);
   try {
-    await bindRedis(redis, config.redisPrefix, await readDatabaseIdentity(database.db, databaseLabel), {
-      bootLog,
-      warn: (message) => logger.warn(message),
-    });
+    await bindRedis(
+      redis,
+      config.redisPrefix,
+      await readDatabaseIdentity(database.db, databaseLabel),
+      {
+        bootLog,
+        warn: (message) => logger.warn(message),
+      },
+      config.redisCluster,
+    );
   } catch (error) {
     await database.close();
     await redis.privateRedis?.stop();
@@ -106,8 +115,12 @@ async function bindRedis(
   prefix: string,
   database: DatabaseIdentity,
   log: { bootLog(message: string): void; warn(message: string): void },
+  cluster: boolean,
 ): Promise<void> {
-  const client = new Redis(redis.url, { maxRetriesPerRequest: 2, lazyConnect: true });
+  const client = createRedisClient(parseRedisTarget(redis.url, cluster), {
+    maxRetriesPerRequest: 2,
+    lazyConnect: true,
+  });
   client.on('error', () => {});
   try {
     await client.connect();
@@ -120,8 +133,12 @@ async function bindRedis(
         (binding === 'claimed' ? 'claimed for this database' : 'bound to this database'),
     );
     if (!redis.privateRedis) {
-      const warning = await persistenceWarning(client, redis.url);
-      if (warning) log.warn(warning);
+      // On a cluster every master keeps its own share of the data: each is judged on its own.
+      for (const node of masters(client)) {
+        const where = cluster ? `${node.options.host}:${node.options.port}` : redis.url;
+        const warning = await persistenceWarning(node, where);
+        if (warning) log.warn(warning);
+      }
     }
   } finally {
     client.disconnect();

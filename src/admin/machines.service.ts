@@ -5,13 +5,13 @@
  */
 
 import { inArray } from 'drizzle-orm';
-import type { Redis } from 'ioredis';
 import type { AnyMachineSnapshot } from 'xstate';
 import type { CallRecordsRepository } from '../calls/call-records.repository.js';
 import type { Db } from '../db/client.js';
 import { accounts } from '../db/schema/index.js';
 import { notFound } from '../errors.js';
 import type { AdminActionRow, AdminActionsRepository } from '../moderation/admin-actions.repository.js';
+import type { RedisClient } from '../redis/connection.js';
 import type { ArmedTimer, MachineKind, MachineRuntime, TransitionRecord } from '../runtime/index.js';
 import { decodeSnapshot } from '../runtime/snapshot-codec.js';
 import type { ArchiveFilter, MachineArchivesRepository } from './machine-archives.repository.js';
@@ -102,7 +102,7 @@ export const LEDGER_PAGE = 20;
 export interface MachinesServiceDeps {
   db: Db;
   /** The runtime's Redis and prefix: the live table reads history streams backwards (recent-history.ts). */
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   runtime: MachineRuntime<MachineKind>;
   archives: MachineArchivesRepository;
@@ -161,7 +161,7 @@ export function createMachinesService(deps: MachinesServiceDeps) {
   async function liveSummary(kind: MachineKind, id: string): Promise<MachineSummary | null> {
     const [instance, landmarks] = await Promise.all([
       runtime.get(kind, id),
-      recentHistory(deps.redis, deps.prefix, kind, id),
+      recentHistory(deps.redis, deps.prefix, kind, id, deps.runtime.shards),
     ]);
     return instance
       ? summarize(kind, id, instance.snapshot, landmarks, instance.updatedAt, instance.version)

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { parseHistory } from '../runtime/history.js';
 import type { TransitionRecord } from '../runtime/index.js';
 import { instanceKeys } from '../runtime/keys.js';
@@ -12,12 +12,14 @@ const sameState = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringi
  * current state, found by reading the history stream backwards a page at a time.
  */
 export async function recentHistory(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   kind: string,
   id: string,
+  /** The runtime's index groups (`runtime.shards`): they are part of the key. */
+  shards = 1,
 ): Promise<{ last: TransitionRecord | null; entered: TransitionRecord | null }> {
-  const key = instanceKeys(prefix, kind, id).history;
+  const key = instanceKeys(prefix, kind, id, shards).history;
   let last: TransitionRecord | null = null;
   let end = '+';
   for (;;) {

@@ -21,9 +21,15 @@ export const ConfigSchema = Type.Object({
   DATA_DIR: Type.String({ default: './data', minLength: 1 }),
   /**
    * Redis for machine snapshots, jobs and the Socket.IO adapter; it must answer. Unset: a private,
-   * persistent redis-server in DATA_DIR/redis (if installed), else redis://127.0.0.1:6379.
+   * persistent redis-server in DATA_DIR/redis (if installed), else redis://127.0.0.1:6379. Several
+   * comma-separated `redis://` nodes: a Redis Cluster (any of them seeds it).
    */
-  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://[^,\\s]+(\\s*,\\s*rediss?://[^,\\s]+)*$' })),
+  /** 1: REDIS_URL (even a single node) is a Redis Cluster's seed. */
+  REDIS_CLUSTER: Type.Union(
+    ['0', '1', 'false', 'true'].map((value) => Type.Literal(value)),
+    { default: '0' },
+  ),
   /** Prefix of every Redis key and BullMQ queue, so several deployments can share one Redis. */
   REDIS_PREFIX: Type.String({ default: 'co:', pattern: '^[A-Za-z0-9_.-]+:$' }),
   /** Bearer token of the admin API and panel. Unset: one is generated, printed once and kept under DATA_DIR. */

@@ -12,6 +12,8 @@ export interface AppConfig {
   dataDir: string;
   /** Unset: the private Redis in DATA_DIR (src/redis/private-redis.ts). */
   redisUrl: string | undefined;
+  /** REDIS_URL names a Redis Cluster (several nodes, or REDIS_CLUSTER=1). */
+  redisCluster: boolean;
   redisPrefix: string;
   adminToken: string | undefined;
   ringTimeoutMs: number;
@@ -69,6 +71,16 @@ const DEVELOPMENT_VALUES = {
   WECHAT_APP_SECRET: 'development-app-secret',
 } as const;
 
+function redisCluster(raw: RawConfig): boolean {
+  const cluster =
+    raw.REDIS_CLUSTER === '1' || raw.REDIS_CLUSTER === 'true' || (raw.REDIS_URL ?? '').includes(',');
+  if (cluster && !raw.REDIS_URL)
+    throw new ConfigError(
+      'Invalid configuration:\n  REDIS_CLUSTER=1 needs REDIS_URL (a seed node of the cluster)',
+    );
+  return cluster;
+}
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
   const raw = readEnv(env);
   const developmentFallbacks: string[] = [];
@@ -92,6 +104,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: raw.DATABASE_URL,
     dataDir: raw.DATA_DIR,
     redisUrl: raw.REDIS_URL,
+    redisCluster: redisCluster(raw),
     redisPrefix: raw.REDIS_PREFIX,
     adminToken: raw.ADMIN_TOKEN,
     ringTimeoutMs: raw.RING_TIMEOUT_MS,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fp from 'fastify-plugin';
-import type { Redis } from 'ioredis';
 import { badRequest, conflict } from '../errors.js';
+import type { RedisClient } from '../redis/connection.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -30,7 +30,7 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,128}$/;
  * same key with other parameters is a 409, and so is a retry while the first is still running.
  * A 5xx is not kept, so the client may retry it.
  */
-export const idempotency = fp<{ redis: Redis; prefix: string; ttlSeconds?: number }>(
+export const idempotency = fp<{ redis: RedisClient; prefix: string; ttlSeconds?: number }>(
   async (app, { redis, prefix, ttlSeconds = 24 * 60 * 60 }) => {
     app.addHook('preHandler', async (request, reply) => {
       if (!request.routeOptions.config.idempotent) return;

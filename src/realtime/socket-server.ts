@@ -1,8 +1,8 @@
 import type { Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
-import type { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
 import type { User } from '../db/schema/index.js';
+import type { RedisClient } from '../redis/connection.js';
 import { type ClientToServerEvents, type ServerToClientEvents, type SocketData, userRoom } from './events.js';
 
 export type AppSocketServer = Server<
@@ -15,7 +15,7 @@ export type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Recor
 
 export interface SocketServerOptions {
   /** Client used by the Redis Streams adapter (it duplicates it for its blocking reads). */
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   authenticate(token: string): Promise<User | null>;
   /** Lets domains attach handlers (call:sync) and track presence. */

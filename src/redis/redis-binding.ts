@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import type { Db } from '../db/client.js';
 import { deploymentIdentity } from '../db/schema/index.js';
+import type { RedisClient } from './connection.js';
 
 /** Which database a Redis key prefix serves, as recorded under `<prefix>identity`. */
 export interface DatabaseIdentity {
@@ -41,7 +42,7 @@ export function identityKey(prefix: string): string {
  * and timers against the wrong ledger, so the second one refuses to start instead.
  */
 export async function bindRedisPrefix(
-  redis: Redis,
+  redis: RedisClient,
   target: { url: string; prefix: string },
   database: DatabaseIdentity,
 ): Promise<'claimed' | 'confirmed'> {

@@ -1,7 +1,8 @@
 /** The QLive domain (rooms, profiles, likes, gifts in rooms), built once by the app context. */
-import type { Redis } from 'ioredis';
+
 import type { Db } from '../db/client.js';
 import type { GiftsService } from '../gifts/gifts.service.js';
+import type { RedisClient } from '../redis/connection.js';
 import type { MachineKind, MachineRuntime } from '../runtime/index.js';
 import { createLikesRepository } from './likes.repository.js';
 import { createQliveProfiles } from './qlive-profiles.js';
@@ -12,7 +13,7 @@ import { createRoomsService } from './rooms.service.js';
 
 export interface QliveRoomServicesDeps {
   db: Db;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   runtime: MachineRuntime<MachineKind>;
   roomIndex: RoomIndex;

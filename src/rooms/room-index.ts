@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { LuaScript } from '../redis/lua-script.js';
 
 const deleteIfEquals = new LuaScript(
@@ -11,7 +11,7 @@ const deleteIfEquals = new LuaScript(
  * Which live room each user is in (matchmaker or member), so a login, a ban or a socket event can
  * find it, and the matchmaker's open room, so she has at most one.
  */
-export function createRoomIndex(redis: Redis, prefix: string) {
+export function createRoomIndex(redis: RedisClient, prefix: string) {
   const userKey = (userId: number) => `${prefix}room:user:${userId}`;
   return {
     async activeRoomOf(userId: number): Promise<string | null> {

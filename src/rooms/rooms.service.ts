@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import {
   type Gender,
   type RoomEvent,
@@ -11,6 +10,7 @@ import {
 } from '../../machines/room.js';
 import type { User } from '../db/schema/index.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors.js';
+import type { RedisClient } from '../redis/connection.js';
 import type { MachineKind, MachineRuntime, SendResult } from '../runtime/index.js';
 import type { RoomIndex } from './room-index.js';
 import type { RoomsRepository } from './rooms.repository.js';
@@ -20,7 +20,7 @@ export interface RoomsServiceDeps {
   repository: RoomsRepository;
   roomIndex: RoomIndex;
   /** For the short lock that keeps a matchmaker from opening two rooms at once. */
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   /** DISCONNECT_GRACE_MS: how long the matchmaker or a seat holder may be gone. */
   graceMs: number;

@@ -4,11 +4,11 @@
  * Each check slides the expiry in the same command (GETEX), so a check is one round trip.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 
 export const ROOMSERVICE_TOKEN_IDLE_SECONDS = 24 * 3600;
 
-export function createRoomServiceTokens(redis: Redis, prefix: string) {
+export function createRoomServiceTokens(redis: RedisClient, prefix: string) {
   // The hash tag keeps a user's token key in one slot under Redis Cluster.
   const keyOf = (userId: string) => `${prefix}rs:token:{${userId}}`;
 

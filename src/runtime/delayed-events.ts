@@ -13,7 +13,10 @@
  * at-least-once (a stalled job can run twice); the armed-timer check makes that harmless too.
  */
 import { type Job, Queue, type RedisOptions, Worker } from 'bullmq';
+import { bullConnection, type RedisClient, type RedisTarget } from '../redis/connection.js';
 import type { RuntimeEvent, RuntimeLogger } from './types.js';
+
+export { connectionFromUrl } from '../redis/connection.js';
 
 export const DEFAULT_QUEUE_NAME = 'machine-events';
 
@@ -29,9 +32,12 @@ export interface DelayedEventData {
 }
 
 export interface DelayedEventsOptions {
-  /** Connection options; the queue and the worker each open their own connections. */
-  connection: RedisOptions;
-  /** BullMQ key prefix (no trailing ':'). */
+  /**
+   * One node's connection options, or a target (redis/connection.ts) that may be a Redis Cluster;
+   * the queue and the worker each open their own connections.
+   */
+  connection: RedisOptions | RedisTarget;
+  /** BullMQ key prefix (no trailing ':'); on a cluster it must hold a hash tag (keys.ts `bullPrefixOf`). */
   prefix: string;
   name?: string;
   /** Jobs processed at once per worker (default 16). */
@@ -41,29 +47,17 @@ export interface DelayedEventsOptions {
   logger: RuntimeLogger;
 }
 
-/** ioredis/BullMQ connection options from a `redis://` or `rediss://` URL (BullMQ takes no URL). */
-export function connectionFromUrl(url: string): RedisOptions {
-  const u = new URL(url);
-  const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : undefined;
-  return {
-    host: u.hostname || '127.0.0.1',
-    port: u.port ? Number(u.port) : 6379,
-    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
-    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
-    ...(db !== undefined && Number.isInteger(db) ? { db } : {}),
-    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
-  };
-}
-
 export type DelayedEventHandler = (data: DelayedEventData, jobId: string) => Promise<unknown>;
 
 export class DelayedEvents {
   readonly queue: Queue<DelayedEventData>;
   private worker: Worker<DelayedEventData> | null = null;
+  /** Cluster clients made here: BullMQ does not close a client it was handed. */
+  private readonly clusterClients: RedisClient[] = [];
 
   constructor(private readonly options: DelayedEventsOptions) {
     this.queue = new Queue<DelayedEventData>(this.name, {
-      connection: { ...options.connection },
+      connection: bullConnection(options.connection, {}, this.clusterClients),
       prefix: options.prefix,
     });
     this.queue.on('error', (err) => options.logger.error({ err }, 'machine-events queue error'));
@@ -109,7 +103,11 @@ export class DelayedEvents {
       async (job: Job<DelayedEventData>) => handler(job.data, job.id ?? ''),
       {
         // Workers block on Redis: BullMQ requires maxRetriesPerRequest: null on their connections.
-        connection: { ...this.options.connection, maxRetriesPerRequest: null },
+        connection: bullConnection(
+          this.options.connection,
+          { maxRetriesPerRequest: null },
+          this.clusterClients,
+        ),
         prefix: this.options.prefix,
         concurrency: this.options.concurrency ?? 64,
       },
@@ -125,5 +123,6 @@ export class DelayedEvents {
     this.worker = null;
     await worker?.close();
     await this.queue.close();
+    for (const client of this.clusterClients.splice(0)) client.disconnect();
   }
 }

@@ -2,7 +2,7 @@
 
 export type { DelayedEventData } from './delayed-events.js';
 export { connectionFromUrl, DEFAULT_QUEUE_NAME, DelayedEvents } from './delayed-events.js';
-export { delayedJobId } from './keys.js';
+export { bullPrefixOf, CLUSTER_SHARDS, delayedJobId } from './keys.js';
 export type {
   ArmedTimer,
   FireResult,

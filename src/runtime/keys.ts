@@ -1,13 +1,17 @@
 /**
- * Redis key layout of the runtime. Per-instance keys carry the hash tag `{kind:id}` so one
- * instance's keys share a Redis Cluster slot.
+ * Redis key layout of the runtime. The instances of one kind are spread over `shards` groups (one on
+ * a single Redis, CLUSTER_SHARDS on a Redis Cluster); every key of a group carries the group's hash
+ * tag `{kind#shard}`, so a save (instance hash, history, active index, outbox index) is one
+ * single-slot script, and the groups spread over the cluster's masters. Whoever scans an index
+ * scans every group.
  *
- *   <prefix>m:{kind:id}   hash    version, snapshot, timers, createdAt, updatedAt, pending, ob:<version>…, finalizedAt
- *   <prefix>h:{kind:id}   stream  history: v, type, event, from, to, actor, at (capped, MAXLEN ~)
- *   <prefix>active:<kind> zset    id → updatedAt, for every instance not yet finalized
- *   <prefix>outbox        zset    "kind:id" → time, for every instance with pending effect batches
+ *   <prefix>m:{kind#s}:id   hash    version, snapshot, timers, createdAt, updatedAt, pending, ob:<version>…, finalizedAt
+ *   <prefix>h:{kind#s}:id   stream  history: v, type, event, from, to, actor, at (capped, MAXLEN ~)
+ *   <prefix>active:{kind#s} zset    id → updatedAt, for every instance of the group not yet finalized
+ *   <prefix>outbox:{kind#s} zset    "kind:id" → time, for every instance of the group with pending effect batches
  *
- * BullMQ lives under its own prefix (`<prefix without trailing ':'>:machine-events:*`).
+ * BullMQ queues live under `<prefix>{<queue name>}:<queue name>:*` (bullPrefixOf): the braces
+ * keep each queue in one slot, as BullMQ's scripts need on a cluster.
  */
 import { badRequest } from '../errors.js';
 
@@ -23,6 +27,9 @@ export function assertId(id: string): void {
   if (!ID.test(id)) throw badRequest(`machine instance id must match ${ID}`, 'id');
 }
 
+/** Index groups per kind on a Redis Cluster: enough to spread over a few masters, few enough to scan. */
+export const CLUSTER_SHARDS = 16;
+
 export interface InstanceKeys {
   machine: string;
   history: string;
@@ -32,18 +39,35 @@ export interface InstanceKeys {
   member: string;
 }
 
-export function instanceKeys(prefix: string, kind: string, id: string): InstanceKeys {
+/** FNV-1a of the id: stable across processes and versions, cheap, well spread. */
+export function shardOf(id: string, shards: number): number {
+  if (shards <= 1) return 0;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) {
+    hash ^= id.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % shards;
+}
+
+const groupTag = (kind: string, shard: number): string => `{${kind}#${shard}}`;
+
+export function instanceKeys(prefix: string, kind: string, id: string, shards = 1): InstanceKeys {
+  const shard = shardOf(id, shards);
+  const tag = groupTag(kind, shard);
   return {
-    machine: `${prefix}m:{${kind}:${id}}`,
-    history: `${prefix}h:{${kind}:${id}}`,
-    active: activeKey(prefix, kind),
-    outbox: outboxKey(prefix),
+    machine: `${prefix}m:${tag}:${id}`,
+    history: `${prefix}h:${tag}:${id}`,
+    active: activeKey(prefix, kind, shard),
+    outbox: outboxKey(prefix, kind, shard),
     member: `${kind}:${id}`,
   };
 }
 
-export const activeKey = (prefix: string, kind: string): string => `${prefix}active:${kind}`;
-export const outboxKey = (prefix: string): string => `${prefix}outbox`;
+export const activeKey = (prefix: string, kind: string, shard: number): string =>
+  `${prefix}active:${groupTag(kind, shard)}`;
+export const outboxKey = (prefix: string, kind: string, shard: number): string =>
+  `${prefix}outbox:${groupTag(kind, shard)}`;
 
 export function parseMember(member: string): { kind: string; id: string } | null {
   const at = member.indexOf(':');
@@ -72,5 +96,9 @@ export const delayedJobId = (
   oneShot = false,
 ): string => `${kind}-${sanitizeJobIdPart(id)}-${sanitizeJobIdPart(sendId)}${oneShot ? '' : `-v${version}`}`;
 
-/** BullMQ joins its prefix and the queue name with ':'; strip ours so keys read `co:machine-events:…`. */
-export const bullPrefixOf = (prefix: string): string => prefix.replace(/:+$/, '') || 'bull';
+/**
+ * BullMQ prefix of one queue: the queue name in braces is its hash tag, so all of a queue's keys
+ * share a slot (BullMQ's scripts touch several at once) and different queues spread over a
+ * cluster. BullMQ joins prefix and queue name with ':', so keys read `co:{machine-events}:machine-events:…`.
+ */
+export const bullPrefixOf = (prefix: string, queueName: string): string => `${prefix}{${queueName}}`;

@@ -1,9 +1,8 @@
 /**
  * The runtime's Lua scripts. Each one is atomic, so a save and everything that must go with it
  * (history entry, outbox batch, indexes) land together or not at all. Keys are always passed in
- * KEYS; the two indexes are outside the instance's hash tag, which is fine on one Redis (see
- * keys.ts for the layout; under Redis Cluster the index writes would have to move out of these
- * scripts).
+ * KEYS, and all keys of one call share the instance group's hash tag (keys.ts), so each script
+ * stays in one slot of a Redis Cluster.
  */
 import { LuaScript } from '../redis/lua-script.js';
 

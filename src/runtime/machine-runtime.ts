@@ -19,11 +19,16 @@
  * batches left by a crashed process or a failing effect are run again, and `close()` the runtime
  * before quitting the ioredis client it passed in.
  */
-import type { Redis } from 'ioredis';
 import { type AnyMachineSnapshot, initialTransition, transition } from 'xstate';
 import { AppError, badRequest, conflict, notFound, unavailable } from '../errors.js';
+import type { RedisClient } from '../redis/connection.js';
 import { BatchRunner } from './batch-runner.js';
-import { type DelayedEventData, DelayedEvents, type DelayedEventsOptions } from './delayed-events.js';
+import {
+  DEFAULT_QUEUE_NAME,
+  type DelayedEventData,
+  DelayedEvents,
+  type DelayedEventsOptions,
+} from './delayed-events.js';
 import { type ActionLike, planEffects, type Timers } from './effect-plan.js';
 import { assertId, assertKind, bullPrefixOf } from './keys.js';
 import { MachineStore, type OutboxBatch } from './machine-store.js';
@@ -42,10 +47,15 @@ import type {
 } from './types.js';
 
 export interface MachineRuntimeOptions<K extends string> {
-  /** Used for every runtime command; owned by the caller (not closed by `close()`). */
-  redis: Redis;
-  /** Key prefix of every key, e.g. `co:`; also the BullMQ prefix (without the trailing ':'). */
+  /** Used for every runtime command; owned by the caller (not closed by `close()`). A `Cluster` works too. */
+  redis: RedisClient;
+  /** Key prefix of every key, e.g. `co:`; BullMQ's prefix is derived from it (keys.ts `bullPrefixOf`). */
   prefix: string;
+  /**
+   * Index groups per kind (keys.ts): 1 (default) on one Redis, `CLUSTER_SHARDS` on a Redis Cluster so
+   * the indexes spread over its masters. Every process sharing the prefix must use the same value.
+   */
+  shards?: number;
   queue: Omit<DelayedEventsOptions, 'prefix' | 'logger'> & { prefix?: string };
   definitions: Readonly<Record<K, AnyMachineDefinition>>;
   onTransition?: (notice: TransitionNotice<K>) => Promise<void> | void;
@@ -105,6 +115,8 @@ export interface MachineRuntime<K extends string> {
   startWorker(options?: { recoverEveryMs?: number }): void;
   close(): Promise<void>;
   readonly delayed: DelayedEvents;
+  /** Index groups per kind (`MachineRuntimeOptions.shards`); part of every key (keys.ts `instanceKeys`). */
+  readonly shards: number;
 }
 
 const consoleLogger: RuntimeLogger = {
@@ -144,6 +156,7 @@ export function createMachineRuntime<K extends string>(options: MachineRuntimeOp
 
 class Runtime<K extends string> implements MachineRuntime<K> {
   readonly delayed: DelayedEvents;
+  readonly shards: number;
   private readonly store: MachineStore;
   private readonly runner: BatchRunner<K>;
   private readonly logger: RuntimeLogger;
@@ -157,11 +170,17 @@ class Runtime<K extends string> implements MachineRuntime<K> {
     for (const kind of Object.keys(options.definitions)) assertKind(kind);
     this.logger = options.logger ?? consoleLogger;
     this.maxAttempts = options.maxAttempts ?? 100;
-    this.store = new MachineStore(options.redis, options.prefix, options.historyMaxLen ?? 10_000);
-    this.touches = new TimerTouches(options.redis, options.prefix);
+    this.shards = options.shards ?? 1;
+    this.store = new MachineStore(
+      options.redis,
+      options.prefix,
+      options.historyMaxLen ?? 10_000,
+      this.shards,
+    );
+    this.touches = new TimerTouches(options.redis, options.prefix, this.shards);
     this.delayed = new DelayedEvents({
       ...options.queue,
-      prefix: options.queue.prefix ?? bullPrefixOf(options.prefix),
+      prefix: options.queue.prefix ?? bullPrefixOf(options.prefix, options.queue.name ?? DEFAULT_QUEUE_NAME),
       logger: this.logger,
     });
     this.runner = new BatchRunner<K>({

@@ -2,10 +2,11 @@
  * Redis persistence of machine instances: one hash per instance holding `{snapshot, version}`,
  * the armed timers and the outbox (one `ob:<version>` field per transition whose effects have not
  * finished), plus the history stream and two indexes. All writes go through the Lua scripts in
- * lua-scripts.ts; see keys.ts for the layout.
+ * lua-scripts.ts; see keys.ts for the layout. The indexes come in `shards` groups per kind; the
+ * scans here (`claimPending`, `listActive`) read every group.
  */
-import type { Redis } from 'ioredis';
 import type { StateValue } from 'xstate';
+import type { RedisClient } from '../redis/connection.js';
 import type { OutboxEffect, Timers } from './effect-plan.js';
 import { historyArgs, parseHistory } from './history.js';
 import { activeKey, instanceKeys, outboxKey, parseMember } from './keys.js';
@@ -49,13 +50,23 @@ const batchField = (version: number): string => `ob:${version}`;
 
 export class MachineStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly prefix: string,
     private readonly historyMaxLen: number,
+    /** Index groups per kind (keys.ts); 1 on a single Redis. Every process of a deployment must agree. */
+    readonly shards = 1,
   ) {}
 
+  private keys(kind: string, id: string) {
+    return instanceKeys(this.prefix, kind, id, this.shards);
+  }
+
+  private groups(): number[] {
+    return Array.from({ length: this.shards }, (_, shard) => shard);
+  }
+
   async load(kind: string, id: string): Promise<StoredInstance | null> {
-    const { machine } = instanceKeys(this.prefix, kind, id);
+    const { machine } = this.keys(kind, id);
     const [version, snapshotJson, timers, updatedAt] = await this.redis.hmget(
       machine,
       'version',
@@ -73,12 +84,12 @@ export class MachineStore {
   }
 
   async currentVersion(kind: string, id: string): Promise<number | null> {
-    const version = await this.redis.hget(instanceKeys(this.prefix, kind, id).machine, 'version');
+    const version = await this.redis.hget(this.keys(kind, id).machine, 'version');
     return version === null ? null : Number(version);
   }
 
   async save(kind: string, id: string, input: SaveInput): Promise<SaveOutcome> {
-    const k = instanceKeys(this.prefix, kind, id);
+    const k = this.keys(kind, id);
     const result = await saveScript.run(
       this.redis,
       [k.machine, k.history, k.active, k.outbox],
@@ -100,12 +111,12 @@ export class MachineStore {
   }
 
   async clearBatch(kind: string, id: string, version: number): Promise<void> {
-    const k = instanceKeys(this.prefix, kind, id);
+    const k = this.keys(kind, id);
     await clearBatchScript.run(this.redis, [k.machine, k.outbox], [batchField(version), k.member]);
   }
 
   async finalize(kind: string, id: string, version: number, ttlMs: number, now: number): Promise<void> {
-    const k = instanceKeys(this.prefix, kind, id);
+    const k = this.keys(kind, id);
     await finalizeScript.run(
       this.redis,
       [k.machine, k.outbox, k.history, k.active],
@@ -114,12 +125,12 @@ export class MachineStore {
   }
 
   async isFinalized(kind: string, id: string): Promise<boolean> {
-    return (await this.redis.hexists(instanceKeys(this.prefix, kind, id).machine, 'finalizedAt')) === 1;
+    return (await this.redis.hexists(this.keys(kind, id).machine, 'finalizedAt')) === 1;
   }
 
   /** The instance's pending outbox batches, oldest first (`exists: false`: the instance is gone). */
   async pendingBatches(kind: string, id: string): Promise<{ exists: boolean; batches: OutboxBatch[] }> {
-    const all = await this.redis.hgetall(instanceKeys(this.prefix, kind, id).machine);
+    const all = await this.redis.hgetall(this.keys(kind, id).machine);
     if (!all.version) return { exists: false, batches: [] };
     const batches = Object.entries(all)
       .filter(([field]) => field.startsWith('ob:'))
@@ -128,27 +139,51 @@ export class MachineStore {
     return { exists: true, batches };
   }
 
-  /** Claims instances whose outbox was last claimed or written before `olderThan`. */
-  async claimPending(olderThan: number, now: number, limit: number): Promise<{ kind: string; id: string }[]> {
-    const members = (await claimScript.run(
-      this.redis,
-      [outboxKey(this.prefix)],
-      [String(olderThan), String(now), String(limit)],
-    )) as string[];
-    return members.flatMap((m) => parseMember(m) ?? []);
+  /** Claims instances of `kinds` whose outbox was last claimed or written before `olderThan`, up to `limit` per group. */
+  async claimPending(
+    kinds: readonly string[],
+    olderThan: number,
+    now: number,
+    limit: number,
+  ): Promise<{ kind: string; id: string }[]> {
+    const claims = kinds.flatMap((kind) =>
+      this.groups().map(
+        async (shard) =>
+          (await claimScript.run(
+            this.redis,
+            [outboxKey(this.prefix, kind, shard)],
+            [String(olderThan), String(now), String(limit)],
+          )) as string[],
+      ),
+    );
+    return (await Promise.all(claims)).flat().flatMap((m) => parseMember(m) ?? []);
   }
 
   async dropFromOutbox(kind: string, id: string): Promise<void> {
-    await this.redis.zrem(outboxKey(this.prefix), `${kind}:${id}`);
+    const k = this.keys(kind, id);
+    await this.redis.zrem(k.outbox, k.member);
   }
 
   async history(kind: string, id: string): Promise<TransitionRecord[]> {
-    const entries = await this.redis.xrange(instanceKeys(this.prefix, kind, id).history, '-', '+');
+    const entries = await this.redis.xrange(this.keys(kind, id).history, '-', '+');
     return parseHistory(entries);
   }
 
   /** Ids of the kind's unfinished instances, most recently updated first. */
   async listActive(kind: string, limit: number): Promise<string[]> {
-    return this.redis.zrevrange(activeKey(this.prefix, kind), 0, limit - 1);
+    if (this.shards === 1) return this.redis.zrevrange(activeKey(this.prefix, kind, 0), 0, limit - 1);
+    const groups = await Promise.all(
+      this.groups().map((shard) =>
+        this.redis.zrevrange(activeKey(this.prefix, kind, shard), 0, limit - 1, 'WITHSCORES'),
+      ),
+    );
+    const entries: { id: string; at: number }[] = [];
+    for (const group of groups)
+      for (let i = 0; i + 1 < group.length; i += 2)
+        entries.push({ id: group[i] as string, at: Number(group[i + 1]) });
+    return entries
+      .sort((a, b) => b.at - a.at)
+      .slice(0, limit)
+      .map((entry) => entry.id);
   }
 }

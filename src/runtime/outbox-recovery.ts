@@ -21,7 +21,7 @@ export interface RecoveryReport {
 export interface RecoveryOptions {
   /** Only batches at least this old are run (default: the runtime's `recoverAfterMs`). */
   olderThanMs?: number;
-  /** Instances claimed per call (default 100). */
+  /** Instances claimed per index group and call (default 100). */
   limit?: number;
 }
 
@@ -44,11 +44,9 @@ export class OutboxRecovery<K extends string> {
     const { store, logger } = this.deps;
     const olderThanMs = options.olderThanMs ?? this.deps.recoverAfterMs;
     const now = Date.now();
-    const claimed = await store.claimPending(now - olderThanMs, now, options.limit ?? 100);
+    const claimed = await store.claimPending(this.deps.kinds, now - olderThanMs, now, options.limit ?? 100);
     const report: RecoveryReport = { instances: 0, batches: 0, failed: 0 };
     for (const { kind, id } of claimed) {
-      // A process that knows the kind claims it again once this claim is old.
-      if (!this.deps.kinds.includes(kind)) continue;
       report.instances++;
       try {
         await this.recoverInstance(kind as K, id, now - olderThanMs, report);

@@ -15,7 +15,7 @@
  * A touch that lands after the job read the touches (the deadline has already passed) is lost:
  * the caller was answered but was, by then, silent for the whole delay.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { LuaScript } from '../redis/lua-script.js';
 import { instanceKeys } from './keys.js';
 
@@ -54,8 +54,10 @@ const attributeField = (name: string) => `a:${name}`;
 
 export class TimerTouches {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
+    /** The runtime's index groups: part of every key (keys.ts). */
+    private readonly shards = 1,
   ) {}
 
   async touch(
@@ -65,7 +67,7 @@ export class TimerTouches {
     at: number,
     require?: { attribute: string; value: string },
   ): Promise<TouchOutcome> {
-    const { machine } = instanceKeys(this.prefix, kind, id);
+    const { machine } = instanceKeys(this.prefix, kind, id, this.shards);
     const result = await touchScript.run(
       this.redis,
       [machine],
@@ -78,12 +80,15 @@ export class TimerTouches {
   }
 
   async setAttribute(kind: string, id: string, name: string, value: string): Promise<boolean> {
-    const { machine } = instanceKeys(this.prefix, kind, id);
+    const { machine } = instanceKeys(this.prefix, kind, id, this.shards);
     return (await setAttributeScript.run(this.redis, [machine], [attributeField(name), value])) === 1;
   }
 
   async touchedAt(kind: string, id: string, sendId: string): Promise<number | null> {
-    const value = await this.redis.hget(instanceKeys(this.prefix, kind, id).machine, `t:${sendId}`);
+    const value = await this.redis.hget(
+      instanceKeys(this.prefix, kind, id, this.shards).machine,
+      `t:${sendId}`,
+    );
     return value === null ? null : Number(value);
   }
 }

@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
-import type { Redis } from 'ioredis';
 import type { Db } from '../db/client.js';
 import { type User, type UserRole, users } from '../db/schema/index.js';
 import { badRequest, forbidden } from '../errors.js';
+import type { RedisClient } from '../redis/connection.js';
 import { createCode2Session, type WeChatSession } from '../wechat/code2session.js';
 import { createDevelopmentCode2Session } from '../wechat/development.js';
 import { type DecryptedUserData, decryptUserData } from '../wechat/user-data.js';
@@ -163,7 +163,7 @@ export type WechatAccounts = ReturnType<typeof createWechatAccounts>;
 export function createWechatSignIn(deps: {
   db: Db;
   users: UsersService;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   wechat: { appId: string; appSecret: string; apiBase: string; development?: boolean };
   tokenTtlMs: number;

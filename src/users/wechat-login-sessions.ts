@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import type { Code2Session, WeChatSession } from '../wechat/code2session.js';
 
 export interface LoginSessionsOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   code2session: Code2Session;
   /** How long a login's session is kept for the user creation that follows it. */

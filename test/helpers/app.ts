@@ -5,7 +5,7 @@ import path from 'node:path';
 import { type RunningServer, startServer } from '../../src/server.js';
 import { createEmptyDatabase } from './database.js';
 import { deleteKeysWithPrefix } from './redis.js';
-import { TEST_REDIS_URL, uniqueName } from './services.js';
+import { testRedisUrl, uniqueName } from './services.js';
 
 export interface TestServer extends RunningServer {
   adminToken: string;
@@ -52,7 +52,7 @@ export async function startTestServer(
       PORT: '0',
       HOST: '127.0.0.1',
       DATABASE_URL: database.url,
-      REDIS_URL: TEST_REDIS_URL,
+      REDIS_URL: testRedisUrl(),
       REDIS_PREFIX: redisPrefix,
       ADMIN_TOKEN: adminToken,
       DATA_DIR: dataDir,

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { freePort } from '../../src/redis/private-redis.js';
 import { createEmptyDatabase } from './database.js';
 import { deleteKeysWithPrefix } from './redis.js';
-import { TEST_REDIS_URL, uniqueName } from './services.js';
+import { testRedisUrl, uniqueName } from './services.js';
 
 export interface ServerProcess {
   url: string;
@@ -70,7 +70,7 @@ export async function startCluster(
         PORT: String(port),
         HOST: '127.0.0.1',
         DATABASE_URL: database.url,
-        REDIS_URL: TEST_REDIS_URL,
+        REDIS_URL: testRedisUrl(),
         REDIS_PREFIX: redisPrefix,
         ADMIN_TOKEN: adminToken,
         DATA_DIR: dataDir,

@@ -1,8 +1,12 @@
 import { Redis } from 'ioredis';
-import { TEST_REDIS_URL } from './services.js';
+import { onPrivateRedis, TEST_REDIS_URL } from './services.js';
 
-/** Deletes every key under a test's prefix (machines, streams, BullMQ queues, Socket.IO sessions). */
+/**
+ * Deletes every key under a test's prefix (machines, streams, BullMQ queues, Socket.IO sessions) on
+ * the shared Redis; a file on a Redis Cluster of its own throws the whole cluster away instead.
+ */
 export async function deleteKeysWithPrefix(prefix: string): Promise<void> {
+  if (onPrivateRedis()) return;
   const redis = new Redis(TEST_REDIS_URL);
   try {
     let cursor = '0';

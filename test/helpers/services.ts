@@ -16,6 +16,20 @@ export const START_COMMANDS = {
   chromium: 'apt-get install -y chromium',
 } as const;
 
+let redisOverride: string | null = null;
+
+/** The Redis the servers a test file starts use: the shared one, or the file's own cluster (redis-cluster.ts). */
+export function testRedisUrl(): string {
+  return redisOverride ?? TEST_REDIS_URL;
+}
+
+/** True while the file runs on a Redis of its own, which is thrown away whole afterwards. */
+export const onPrivateRedis = (): boolean => redisOverride !== null;
+
+export function useTestRedisUrl(url: string | null): void {
+  redisOverride = url;
+}
+
 /** A unique, recognisable name for one test file's database and Redis prefix. */
 export function uniqueName(label: string): string {
   const safe = label

@@ -8,7 +8,7 @@
  *   <prefix>im:{<key>}:done      zset  call id → time done; a call queued again within a day
  *                                      (a re-run effect) is not sent twice
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/connection.js';
 import { LuaScript } from '../../redis/lua-script.js';
 
 const DONE_KEPT_MS = 24 * 3600 * 1000;
@@ -41,7 +41,7 @@ return next[1]
 
 export type TurnState = 'turn' | 'wait' | 'done';
 
-export function createDeliveryOrder(redis: Redis, prefix: string) {
+export function createDeliveryOrder(redis: RedisClient, prefix: string) {
   const keysOf = (orderKey: string) => {
     const tag = `${prefix}im:{${orderKey}}`;
     return [`${tag}:pending`, `${tag}:seq`, `${tag}:done`];

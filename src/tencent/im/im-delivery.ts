@@ -20,8 +20,8 @@
  */
 import { createHash } from 'node:crypto';
 import { DelayedError, type Job, Queue, type RedisOptions, UnrecoverableError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { Counter, type Registry } from 'prom-client';
+import { bullConnection, type RedisClient, type RedisTarget } from '../../redis/connection.js';
 import type { RuntimeLogger } from '../../runtime/index.js';
 import { createDeliveryOrder } from './delivery-order.js';
 import { IM_COMMANDS, type ImAnswer, type ImClient, type ImCommand, ImError } from './im-client.js';
@@ -52,13 +52,13 @@ interface ImJobData extends ImCall {
 export interface ImDeliveryOptions {
   client: ImClient;
   /** Commands (ordering, done markers). */
-  redis: Redis;
+  redis: RedisClient;
   /** Key prefix of this deployment (e.g. `co:`). */
   prefix: string;
   /** BullMQ's prefix (no trailing ':'). */
   bullPrefix: string;
-  /** For the queue's and worker's own connections. */
-  connection: RedisOptions;
+  /** For the queue's and worker's own connections: one node's options, or a target that may be a cluster. */
+  connection: RedisOptions | RedisTarget;
   logger: RuntimeLogger;
   ratePerSecond?: number;
   /** Calls sent at once per process (default 16). */
@@ -109,8 +109,9 @@ export function createImDelivery(options: ImDeliveryOptions) {
     labelNames: ['command', 'outcome'],
     registers: options.metrics ? [options.metrics] : [],
   });
+  const clusterClients: RedisClient[] = [];
   const queue = new Queue<ImJobData>(IM_QUEUE_NAME, {
-    connection: { ...options.connection },
+    connection: bullConnection(options.connection, {}, clusterClients),
     prefix: options.bullPrefix,
   });
   queue.on('error', (err) => logger.error({ err }, 'tencent-im queue error'));
@@ -201,7 +202,7 @@ export function createImDelivery(options: ImDeliveryOptions) {
     start(): void {
       if (worker) return;
       worker = new Worker<ImJobData>(IM_QUEUE_NAME, process, {
-        connection: { ...options.connection, maxRetriesPerRequest: null },
+        connection: bullConnection(options.connection, { maxRetriesPerRequest: null }, clusterClients),
         prefix: options.bullPrefix,
         concurrency: options.concurrency ?? 16,
         limiter: limiterFor(options.ratePerSecond ?? 200),
@@ -217,6 +218,7 @@ export function createImDelivery(options: ImDeliveryOptions) {
       worker = null;
       await running?.close();
       await queue.close();
+      for (const cluster of clusterClients.splice(0)) cluster.disconnect();
     },
   };
 }

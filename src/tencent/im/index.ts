@@ -1,11 +1,11 @@
 /** Tencent IM: the REST client and the durable queue every IM call of this server goes through. */
-import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { AppConfig } from '../../config/index.js';
-import { connectionFromUrl, type RuntimeLogger } from '../../runtime/index.js';
+import type { RedisClient, RedisTarget } from '../../redis/connection.js';
+import type { RuntimeLogger } from '../../runtime/index.js';
 import { bullPrefixOf } from '../../runtime/keys.js';
 import { createImClient } from './im-client.js';
-import { createImDelivery } from './im-delivery.js';
+import { createImDelivery, IM_QUEUE_NAME } from './im-delivery.js';
 
 export {
   IM_COMMANDS,
@@ -19,14 +19,15 @@ export { type ImCall, type ImDelivery, type ImFollowUp, stableRandomOf } from '.
 
 export interface TencentImDeps {
   tencent: AppConfig['tencent'];
-  redis: Redis;
-  redisUrl: string;
+  redis: RedisClient;
+  /** Where the delivery queue's own connections go (one node or a cluster). */
+  redisTarget: RedisTarget;
   prefix: string;
   logger: RuntimeLogger;
   metrics: Registry;
 }
 
-export function createTencentIm({ tencent, redis, redisUrl, prefix, logger, metrics }: TencentImDeps) {
+export function createTencentIm({ tencent, redis, redisTarget, prefix, logger, metrics }: TencentImDeps) {
   const client = createImClient({
     apiBase: tencent.im.apiBase,
     sdkAppId: tencent.sdkAppId,
@@ -38,8 +39,8 @@ export function createTencentIm({ tencent, redis, redisUrl, prefix, logger, metr
     client,
     redis,
     prefix,
-    bullPrefix: bullPrefixOf(prefix),
-    connection: connectionFromUrl(redisUrl),
+    bullPrefix: bullPrefixOf(prefix, IM_QUEUE_NAME),
+    connection: redisTarget,
     logger,
     metrics,
     ratePerSecond: tencent.im.ratePerSecond,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { instanceKeys } from '../../../src/runtime/keys.js';
 import { liveCall, ringingCall } from '../../e2e/moderation/call-driver.js';
 import { startTestServer, type TestServer } from '../../helpers/app.js';
 import { eventually } from '../../helpers/clients.js';
@@ -234,10 +235,8 @@ describe('admin machines API', () => {
     });
     // What the one-hour expiry of a finished instance does, now.
     const redis = new Redis(TEST_REDIS_URL);
-    await redis.del(
-      `${server.redisPrefix}m:{call:${call.callId}}`,
-      `${server.redisPrefix}h:{call:${call.callId}}`,
-    );
+    const keys = instanceKeys(server.redisPrefix, 'call', String(call.callId));
+    await redis.del(keys.machine, keys.history);
     redis.disconnect();
 
     const detail = await get(`/machines/call/${call.callId}`);

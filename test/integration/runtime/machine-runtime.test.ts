@@ -5,6 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/errors.js';
 import type { EffectContext, FinalRecord, TransitionNotice } from '../../../src/runtime/index.js';
+import { instanceKeys } from '../../../src/runtime/keys.js';
 import { type Kind, newId, type RecordParams, runtimeHarness } from './harness.js';
 
 const h = runtimeHarness('runtime');
@@ -105,13 +106,13 @@ describe('machine runtime', () => {
     const rt = h.runtime({ record: async (ctx) => void calls.push(ctx.params.what) });
     const id = newId();
     await rt.create('door', id, {});
-    const before = await h.client().hgetall(`${h.prefix}m:{door:${id}}`);
+    const before = await h.client().hgetall(instanceKeys(h.prefix, 'door', id).machine);
 
     const result = await rt.send('door', id, { type: 'CLOSE' });
     expect(result).toMatchObject({ applied: false, reason: 'not-accepted', version: 1 });
     expect(result.snapshot.value).toBe('closed');
 
-    const after = await h.client().hgetall(`${h.prefix}m:{door:${id}}`);
+    const after = await h.client().hgetall(instanceKeys(h.prefix, 'door', id).machine);
     expect(after).toEqual(before);
     expect(await rt.history('door', id)).toHaveLength(1);
     expect(calls).toEqual([]);
@@ -225,13 +226,13 @@ describe('machine runtime', () => {
     expect(finals[0]?.history.map((r) => r.event.type)).toEqual(['xstate.init', 'INC', 'FINISH']);
 
     const redis = h.client();
-    const machineTtl = await redis.pttl(`${h.prefix}m:{door:${id}}`);
-    const historyTtl = await redis.pttl(`${h.prefix}h:{door:${id}}`);
+    const machineTtl = await redis.pttl(instanceKeys(h.prefix, 'door', id).machine);
+    const historyTtl = await redis.pttl(instanceKeys(h.prefix, 'door', id).history);
     expect(machineTtl).toBeGreaterThan(100_000);
     expect(machineTtl).toBeLessThanOrEqual(120_000);
     expect(historyTtl).toBeGreaterThan(100_000);
     expect(await a.listActive('door')).not.toContain(id);
-    expect(await redis.zscore(`${h.prefix}outbox`, `door:${id}`)).toBeNull();
+    expect(await redis.zscore(instanceKeys(h.prefix, 'door', id).outbox, `door:${id}`)).toBeNull();
 
     // late polls still answer; nothing is accepted any more (not even root-level INC)
     expect((await b.get('door', id))?.snapshot.status).toBe('done');

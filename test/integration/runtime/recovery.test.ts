@@ -5,13 +5,15 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { delayedJobId } from '../../../src/runtime/index.js';
+import { instanceKeys } from '../../../src/runtime/keys.js';
 import { newId, runtimeHarness, sleep, waitFor } from './harness.js';
 
 const h = runtimeHarness('recovery');
 afterAll(() => h.cleanup());
 
 const AFTER = 'xstate.after.closeDelay.door.open';
-const outboxScore = (id: string) => h.client().zscore(`${h.prefix}outbox`, `door:${id}`);
+const outboxScore = (id: string) =>
+  h.client().zscore(instanceKeys(h.prefix, 'door', id).outbox, `door:${id}`);
 
 describe('recovery', () => {
   it('an effect that throws leaves the batch pending; recoverPending runs it again, nothing applied twice', async () => {
@@ -141,12 +143,12 @@ describe('recovery', () => {
     const finished = await rt.send('door', id, { type: 'FINISH' });
     expect(finished).toMatchObject({ applied: true, effectsPending: true });
     const redis = h.client();
-    expect(await redis.pttl(`${h.prefix}m:{door:${id}}`)).toBe(-1);
+    expect(await redis.pttl(instanceKeys(h.prefix, 'door', id).machine)).toBe(-1);
     expect(await rt.listActive('door')).toContain(id);
 
     expect((await rt.recoverPending({ olderThanMs: 0 })).failed).toBe(0);
     expect(attempts).toBe(2);
-    expect(await redis.pttl(`${h.prefix}m:{door:${id}}`)).toBeGreaterThan(0);
+    expect(await redis.pttl(instanceKeys(h.prefix, 'door', id).machine)).toBeGreaterThan(0);
     expect(await rt.listActive('door')).not.toContain(id);
     expect((await rt.recoverPending({ olderThanMs: 0 })).batches).toBe(0);
     expect(attempts).toBe(2);
