@@ -31,7 +31,9 @@ export type CallEndReason =
   | 'hangup_server'
   | 'insufficient_funds'
   | 'disconnect'
-  | 'banned';
+  | 'banned'
+  /** Never chosen by the machine: the server ended a call whose machine Redis lost (src/calls/lost-calls.ts). */
+  | 'state_lost';
 
 export interface CallInput {
   callId: string;

@@ -192,8 +192,19 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
   });
   context.attachSocketServer(app.io);
   attachAdminNamespace(app.io, context.adminToken);
+  // Before the listener closes: tell this process's clients to reconnect, then close their
+  // connections from the transport up. A transport close is a reason Socket.IO recovers from (the
+  // client reconnects on its own and its session is restored), where `disconnectSockets(true)`
+  // would tell clients not to come back, and, through the adapter, reach every process's clients.
+  app.addHook('preClose', async () => {
+    for (const namespace of app.io._nsps.values()) {
+      for (const socket of namespace.sockets.values()) {
+        socket.emit('server:restart', { reconnect: true, reconnectAfterMs: 1_000 });
+        socket.conn.close();
+      }
+    }
+  });
   app.addHook('onClose', async () => {
-    app.io.disconnectSockets(true);
     await app.io.close();
   });
 

@@ -7,6 +7,7 @@ import { createCallIndex } from './calls/call-index.js';
 import { callMachineDefinition } from './calls/call-machine.definition.js';
 import { createCallRecordsRepository } from './calls/call-records.repository.js';
 import { createCallsService } from './calls/calls.service.js';
+import { settleLostCalls } from './calls/lost-calls.js';
 import { createPresenceService } from './calls/presence.service.js';
 import type { AppConfig } from './config/index.js';
 import type { Database } from './db/client.js';
@@ -21,6 +22,7 @@ import type { NoticeChannel } from './notices/notice.js';
 import { socketNoticeChannel } from './notices/socket-channel.js';
 import { createPayments } from './payments/index.js';
 import { createConfigsService } from './platform/configs.service.js';
+import { createLostStateReconciler } from './platform/lost-state-reconciler.js';
 import { liveRoom, userRoom } from './realtime/events.js';
 import { pushTransition } from './realtime/machine-push.js';
 import { createPresence } from './realtime/presence.js';
@@ -32,6 +34,7 @@ import {
   type RedisTarget,
 } from './redis/connection.js';
 import { createQliveRoomServices } from './rooms/index.js';
+import { closeLostRooms } from './rooms/lost-rooms.js';
 import { createQliveIm } from './rooms/qlive-im.js';
 import { createRoomIndex } from './rooms/room-index.js';
 import { roomMachineDefinition } from './rooms/room-machine.definition.js';
@@ -292,6 +295,40 @@ export async function createAppContext(options: ContextOptions) {
     },
   });
 
+  const lostState = createLostStateReconciler({
+    everyMs: config.reconcileEveryMs,
+    logger,
+    reconcile: async () => {
+      const machineExists = (kind: MachineKind) => async (id: string) =>
+        (await runtime.get(kind, id)) !== null;
+      const calls = await settleLostCalls(
+        {
+          db,
+          records: callRecords,
+          callIndex,
+          machineExists: machineExists('call'),
+          timings: {
+            ringTimeoutMs: config.ringTimeoutMs,
+            billingIntervalMs: config.billingIntervalMs,
+            disconnectGraceMs: config.disconnectGraceMs,
+          },
+        },
+        // A live call is charged every billing interval; twice that without a charge is no live call.
+        2 * config.billingIntervalMs,
+      );
+      const rooms = await closeLostRooms(
+        {
+          db,
+          roomIndex,
+          machineExists: machineExists('room'),
+        },
+        // A room's row is written just before its machine: only a room older than this can be lost.
+        10_000,
+      );
+      return { calls, rooms };
+    },
+  });
+
   return {
     config,
     adminToken: options.adminToken,
@@ -343,12 +380,20 @@ export async function createAppContext(options: ContextOptions) {
       await presence.start();
       runtime.startWorker({ recoverEveryMs: 10_000 });
       im.delivery.start();
+      lostState.start();
     },
+    /** Ends what Redis lost now (the periodic run does the same). */
+    reconcileLostState: () => lostState.runOnce(),
+    /**
+     * After the HTTP server: the worker finishes the jobs it holds (billing ticks, timeouts, their
+     * effect batches) and takes no more, then the replies still owed by Redis are awaited (QUIT).
+     */
     async close() {
+      await lostState.stop();
       await runtime.close();
       await im.delivery.close();
       await presence.stop().catch(() => {});
-      redis.disconnect();
+      await redis.quit().catch(() => redis.disconnect());
     },
   };
 }

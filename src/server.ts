@@ -163,6 +163,11 @@ async function main(): Promise<void> {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       server.app.log.info({ signal }, 'shutting down');
+      // A shutdown that hangs (a peer that never answers) must not keep a deploy waiting for ever.
+      setTimeout(() => {
+        console.error('graceful shutdown took longer than 30 s; exiting');
+        process.exit(1);
+      }, 30_000).unref();
       server.close().then(
         () => process.exit(0),
         (error) => {

@@ -23,6 +23,19 @@ export interface MinuteCharge {
   anchorId: number;
   diamonds: number;
   points: number;
+  /**
+   * On the first minute: what only the machine knew of the call, kept in the minute's ledger
+   * metadata so a call whose machine Redis lost can still be settled (src/calls/lost-calls.ts).
+   */
+  call?: CallStartFacts;
+}
+
+export interface CallStartFacts {
+  initiator: 'guest' | 'anchor';
+  /** Epoch ms. */
+  createdAt: number;
+  acceptedAt: number | null;
+  startedAt: number | null;
 }
 
 export type MinuteOutcome = 'charged' | 'already' | 'insufficient' | 'settled';

@@ -45,6 +45,16 @@ export function callMachineDefinition(deps: CallEffectsDeps) {
           anchorId: context.anchorId,
           diamonds: context.unitPriceDiamonds,
           points: context.unitPricePoints,
+          ...(params.minute === 1
+            ? {
+                call: {
+                  initiator: context.initiator,
+                  createdAt: context.at,
+                  acceptedAt: context.acceptedAt ?? null,
+                  startedAt: context.startedAt ?? null,
+                },
+              }
+            : {}),
         });
         if (outcome === 'insufficient') {
           await deps.send(id, { type: 'CHARGE_FAILED', minute: params.minute });

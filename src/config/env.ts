@@ -110,6 +110,11 @@ export const ConfigSchema = Type.Object({
   WECHATPAY_NOTIFY_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   /** WeChat Pay API (tests point it at a local server). */
   WECHATPAY_API_BASE: Type.String({ default: 'https://api.mch.weixin.qq.com', pattern: '^https?://' }),
+  /**
+   * How often each process looks for calls and rooms Postgres knows as open whose machines Redis lost
+   * (and ends them, reason `state_lost`); it also runs once at start.
+   */
+  RECONCILE_EVERY_MS: Type.Integer({ default: 60_000, minimum: 100 }),
   /** Requests per minute per client on login, call applies and gifts. */
   RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 120, minimum: 1 }),
   /** Largest accepted request body. */

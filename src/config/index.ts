@@ -20,6 +20,7 @@ export interface AppConfig {
   billingIntervalMs: number;
   workerConcurrency: number;
   disconnectGraceMs: number;
+  reconcileEveryMs: number;
   diamondsPerPoint: number;
   unitPrice: { min: number; max: number; default: number };
   tokenTtlMs: number;
@@ -111,6 +112,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     billingIntervalMs: raw.BILLING_INTERVAL_MS,
     workerConcurrency: raw.WORKER_CONCURRENCY,
     disconnectGraceMs: raw.DISCONNECT_GRACE_MS,
+    reconcileEveryMs: raw.RECONCILE_EVERY_MS,
     diamondsPerPoint: raw.DIAMONDS_PER_POINT,
     unitPrice: { min: raw.UNIT_PRICE_MIN, max: raw.UNIT_PRICE_MAX, default: raw.DEFAULT_UNIT_PRICE },
     tokenTtlMs: raw.TOKEN_TTL_DAYS * 24 * 60 * 60 * 1000,

@@ -14,6 +14,12 @@ export interface ServerToClientEvents {
   'wallet:update': (wallet: Record<string, unknown>) => void;
   'user:warn': (warning: { message: string }) => void;
   'admin:machine': (transition: Record<string, unknown>) => void;
+  /**
+   * This process is shutting down (a deploy, a rolling restart): the connection closes right after,
+   * the client reconnects by itself (to another process behind the load balancer) and Socket.IO's
+   * connection state recovery replays what it missed.
+   */
+  'server:restart': (hint: { reconnect: true; reconnectAfterMs: number }) => void;
 }
 
 export interface ClientToServerEvents {

@@ -63,6 +63,9 @@ export function createRedisClient(
   if (!target.cluster) return new Redis({ ...target.options, ...options });
   const { enableAutoPipelining, ...redisOptions } = options;
   return new Cluster(target.nodes, {
+    // ioredis gives a slot map refresh 1 s by default; a busy node can take longer, and a boot whose
+    // every seed timed out fails with "None of startup nodes is available".
+    slotsRefreshTimeout: 10_000,
     ...clusterOptions,
     ...(enableAutoPipelining === undefined ? {} : { enableAutoPipelining }),
     redisOptions: { ...target.options, ...redisOptions },

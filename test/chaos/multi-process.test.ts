@@ -144,8 +144,15 @@ describe('three server processes act as one', () => {
     });
   }, 60_000);
 
-  it('shuts down gracefully on SIGTERM', async () => {
+  it('shuts down gracefully on SIGTERM, telling its clients to reconnect elsewhere', async () => {
     const extra = await cluster.spawn();
+    const user = await createUser({ role: 'guest' });
+    const { socket } = await socketOn(extra.url, user.token);
+    const hint = new Promise((resolve) => socket.once('server:restart', resolve));
+    const reason = new Promise((resolve) => socket.once('disconnect', resolve));
     expect(await extra.terminate()).toBe(0);
+    expect(await hint).toEqual({ reconnect: true, reconnectAfterMs: 1_000 });
+    // A transport close, not 'io server disconnect': the client's own reconnection takes over.
+    expect(await reason).toBe('transport close');
   }, 60_000);
 });

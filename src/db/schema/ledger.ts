@@ -50,6 +50,10 @@ export const ledgerTransactions = pgTable(
   (table) => [
     uniqueIndex('ledger_transactions_key').on(table.idempotencyKey),
     index('ledger_transactions_reference_idx').on(table.reference),
+    /** Recent call minutes: the lost-call reconciler looks for calls without a record among them. */
+    index('ledger_transactions_call_minute_time_idx')
+      .on(table.createdAt)
+      .where(sql`${table.kind} = 'call_minute'`),
   ],
 );
 

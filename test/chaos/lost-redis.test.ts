@@ -1,0 +1,118 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DrivenCall, liveCall } from '../e2e/moderation/call-driver.js';
+import { startTestServer, type TestServer } from '../helpers/app.js';
+import { eventually } from '../helpers/clients.js';
+import { deleteKeysWithPrefix } from '../helpers/redis.js';
+
+/**
+ * Redis loses everything (its keys under this server's prefix are deleted: what FLUSHALL or a
+ * replaced Redis without persistence does, without touching the other tests' keys) while calls are
+ * live and a room is open. The reconciler must end them from what Postgres knows.
+ */
+let server: TestServer;
+let sql: pg.Pool;
+beforeAll(async () => {
+  server = await startTestServer('lost_redis', {
+    BILLING_INTERVAL_MS: '400',
+    RECONCILE_EVERY_MS: '300',
+    DISCONNECT_GRACE_MS: '600000',
+    RATE_LIMIT_PER_MINUTE: '100000',
+  });
+  sql = new pg.Pool({ connectionString: server.databaseUrl, max: 3 });
+});
+afterAll(async () => {
+  await sql?.end();
+  await server?.close();
+});
+
+const post = (path: string, body: Record<string, unknown>) => server.request('POST', path, { body });
+
+async function ledgerMinutes(callId: string): Promise<{ minutes: number; diamonds: number }> {
+  const { rows } = await sql.query(
+    `select count(distinct t.id)::int as minutes,
+            coalesce(sum(e.amount) filter (where e.currency = 'diamond' and e.amount > 0), 0)::int as diamonds
+       from ledger_transactions t join ledger_entries e on e.transaction_id = t.id
+      where t.reference = $1 and t.kind = 'call_minute'`,
+    [`call:${callId}`],
+  );
+  return rows[0];
+}
+
+describe('losing Redis entirely', () => {
+  it('settles every live call by what the ledger charged, closes the open room, and frees everyone', async () => {
+    const calls: DrivenCall[] = [];
+    for (let i = 0; i < 3; i++) calls.push(await liveCall(server, 10_000));
+    const matchmaker = await server.createUser({ role: 'matchmaker', nickname: 'Hong', age: 40 });
+    const opened = await server.request('POST', '/wx/api/qlive/qlive_room/matchmaker_enter/', {
+      headers: { authorization: `QLiveToken ${matchmaker.token}` },
+    });
+    expect(opened.status).toBe(200);
+    const liveId = Number(opened.body.live_id);
+    // A few minutes go by on every call.
+    await eventually(async () => {
+      const charged = await Promise.all(calls.map((call) => ledgerMinutes(call.callId)));
+      return charged.every((ledger) => ledger.minutes >= 2);
+    }, 15_000);
+
+    await deleteKeysWithPrefix(server.redisPrefix);
+
+    for (const call of calls) {
+      const record = await eventually(async () => {
+        const { rows } = await sql.query('select * from call_records where id = $1', [call.callId]);
+        return rows[0] ?? null;
+      }, 15_000);
+      const ledger = await ledgerMinutes(call.callId);
+      expect(record).toMatchObject({
+        end_reason: 'state_lost',
+        status: 2,
+        minutes: ledger.minutes,
+        initiator: 'guest',
+        unit_price_diamonds: 60,
+        unit_price_points: 30,
+      });
+      expect(Number(record.diamonds)).toBe(ledger.diamonds);
+      expect(Number(record.diamonds)).toBe(ledger.minutes * 60);
+
+      // His settlement screen is complete, and his balance is what he had less what the ledger took.
+      const screen = await post('/app/live/getCallResultGuest', {
+        token: call.guest.token,
+        roomInstanceId: Number(call.callId),
+      });
+      expect(screen.status).toBe(200);
+      expect(screen.body).toMatchObject({
+        code: 0,
+        callDiamond: expect.stringContaining(String(ledger.diamonds)),
+      });
+      expect(Number(screen.body.diamond)).toBe(10_000 - ledger.diamonds);
+
+      // The admin sees why it ended.
+      const admin = await server.request('GET', `/admin/api/machines/call/${call.callId}`, {
+        headers: { authorization: `Bearer ${server.adminToken}` },
+      });
+      expect(admin.status).toBe(200);
+      expect(admin.body).toMatchObject({ source: 'archive', state: 'settled' });
+      expect(JSON.stringify(admin.body)).toContain('state_lost');
+
+      // Both are free to call again.
+      const again = await post('/app/live/callApplyGirl', {
+        token: call.guest.token,
+        targetUserId: call.anchor.userId,
+      });
+      expect(again.body).toMatchObject({ code: 0, state: 'ringing' });
+    }
+
+    const room = await eventually(async () => {
+      const { rows } = await sql.query('select * from live_rooms where id = $1 and ended_at is not null', [
+        liveId,
+      ]);
+      return rows[0] ?? null;
+    }, 20_000);
+    expect(room.end_reason).toBe('state_lost');
+    const reopened = await server.request('POST', '/wx/api/qlive/qlive_room/matchmaker_enter/', {
+      headers: { authorization: `QLiveToken ${matchmaker.token}` },
+    });
+    expect(reopened.status).toBe(200);
+    expect(Number(reopened.body.live_id)).not.toBe(liveId);
+  }, 60_000);
+});
