@@ -61,8 +61,10 @@ export function createRedisClient(
   clusterOptions: ClusterOptions = {},
 ): RedisClient {
   if (!target.cluster) return new Redis({ ...target.options, ...options });
-  const { enableAutoPipelining, ...redisOptions } = options;
+  // These two are the cluster's own options, not its nodes'.
+  const { enableAutoPipelining, lazyConnect, ...redisOptions } = options;
   return new Cluster(target.nodes, {
+    ...(lazyConnect === undefined ? {} : { lazyConnect }),
     // ioredis gives a slot map refresh 1 s by default; a busy node can take longer, and a boot whose
     // every seed timed out fails with "None of startup nodes is available".
     slotsRefreshTimeout: 10_000,
