@@ -196,12 +196,12 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
   // connections from the transport up. A transport close is a reason Socket.IO recovers from (the
   // client reconnects on its own and its session is restored), where `disconnectSockets(true)`
   // would tell clients not to come back, and, through the adapter, reach every process's clients.
+  // The hint goes out as a local broadcast: a socket's own emit would, with connection state
+  // recovery on, travel through the Redis adapter and arrive after the connection is gone.
   app.addHook('preClose', async () => {
     for (const namespace of app.io._nsps.values()) {
-      for (const socket of namespace.sockets.values()) {
-        socket.emit('server:restart', { reconnect: true, reconnectAfterMs: 1_000 });
-        socket.conn.close();
-      }
+      namespace.local.emit('server:restart', { reconnect: true, reconnectAfterMs: 1_000 });
+      for (const socket of namespace.sockets.values()) socket.conn.close();
     }
   });
   app.addHook('onClose', async () => {

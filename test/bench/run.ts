@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createEmptyDatabase } from '../helpers/database.js';
 import { deleteKeysWithPrefix } from '../helpers/redis.js';
+import { startRedisCluster } from '../helpers/redis-cluster.js';
 import { TEST_REDIS_URL, uniqueName } from '../helpers/services.js';
 import { roomFanout } from './fanout.js';
 import { runHttpLoad } from './load.js';
@@ -21,7 +22,10 @@ import { measureTransitions } from './transitions.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const quick = process.env.BENCH_QUICK === '1';
-/** `BENCH_ONLY=live,setup` runs only those sections (ceilings, transitions, polling, setup, sockets, live). */
+/**
+ * `BENCH_ONLY=live,setup` runs only those sections (ceilings, transitions, polling, setup, sockets,
+ * live, cluster: the live-call section again with the server on a local 3-master Redis Cluster).
+ */
 const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
 const wants = (section: string) => !only || only.includes(section);
 /** Node flags of the processes whose memory is measured (see idleSocketCost). */
@@ -79,7 +83,7 @@ async function main() {
     // Users for the call scenarios, created once on a server that is then stopped.
     const pairCount = quick ? 100 : 300;
     let pairs: { guest: BenchUser; anchor: BenchUser }[] = [];
-    const needsServer = ['polling', 'setup', 'sockets', 'live'].some(wants);
+    const needsServer = ['polling', 'setup', 'sockets', 'live', 'cluster'].some(wants);
     if (needsServer) {
       const server = await startServer({ BILLING_INTERVAL_MS: '60000' });
       const base = process.env.BENCH_URL ?? server.url;
@@ -102,7 +106,24 @@ async function main() {
       await fresh.stop();
     }
 
-    if (wants('live')) await measureLiveCalls(database.url, pairs, startServer);
+    const single = wants('live')
+      ? await measureLiveCalls(database.url, pairs, startServer, 'one Redis')
+      : null;
+    if (wants('cluster')) {
+      // The same section, the server's Redis being three masters on this same machine.
+      const cluster = await startRedisCluster();
+      try {
+        const clustered = await measureLiveCalls(
+          database.url,
+          pairs,
+          (extra) => startServer({ ...extra, REDIS_URL: cluster.url }),
+          'Redis Cluster',
+        );
+        if (single) compareLiveCalls(single, clustered);
+      } finally {
+        await cluster.stop();
+      }
+    }
   } finally {
     for (const child of children) await child.stop();
     await database.drop();
@@ -251,13 +272,21 @@ async function measureSockets(server: Child, adminToken: string, users: BenchUse
 }
 
 /** 2. Concurrent live calls: N' real calls with the interval set so ticks/s equal N calls at 60 s ticks. */
+interface LiveLevel {
+  ticksPerSecond: number;
+  serverCpuPercent: number;
+  lateness: { p99Ms: number; lost: number };
+}
+
 async function measureLiveCalls(
   databaseUrl: string,
   pairs: { guest: BenchUser; anchor: BenchUser }[],
   startServer: (extra: Record<string, string>) => Promise<Child>,
-): Promise<void> {
+  redisLabel: string,
+): Promise<Record<number, LiveLevel>> {
   const liveCalls = pairs.length;
-  const liveResults: Record<string, unknown> = {};
+  const liveResults: Record<number, LiveLevel> = {};
+  const clustered = redisLabel !== 'one Redis';
   let largestN = 0;
   const levels =
     process.env.BENCH_LIVE_N?.split(',').map(Number) ??
@@ -298,17 +327,43 @@ async function measureLiveCalls(
     liveResults[emulated] = outcome;
     if (lateness.p99Ms < 1000 && lateness.lost === 0) largestN = emulated;
     report(
-      `live calls ≙ ${emulated.toLocaleString('en')} at 60 s ticks`,
+      `${clustered ? 'cluster: ' : ''}live calls ≙ ${emulated.toLocaleString('en')} at 60 s ticks`,
       `lateness p99 ${fmt(lateness.p99Ms, 0)} ms`,
       `${fmt(outcome.ticksPerSecond, 0)} ticks/s, p50 ${fmt(lateness.p50Ms, 0)}, max ${fmt(lateness.maxMs, 0)} ms, ${lateness.lost} lost, ${fmt(outcome.ledgerWritesPerSecond, 0)} charges/s, CPU server ${fmt(outcome.serverCpuPercent, 0)}% / machine ${fmt(outcome.machineCpuPercent, 0)}%, RSS ${fmt(outcome.serverRssMB, 0)} MB`,
     );
   }
-  results.liveCalls = { byEmulatedN: liveResults, largestNWithP99Under1s: largestN };
+  results[clustered ? 'liveCallsCluster' : 'liveCalls'] = {
+    redis: redisLabel,
+    byEmulatedN: liveResults,
+    largestNWithP99Under1s: largestN,
+  };
   report(
-    'largest N with tick lateness p99 < 1 s, none lost',
+    `${clustered ? 'cluster: ' : ''}largest N with tick lateness p99 < 1 s, none lost`,
     largestN.toLocaleString('en'),
     'target ≥ 50,000',
   );
+  return liveResults;
+}
+
+/** What cluster mode costs: server CPU per tick and tick lateness on the cluster over one Redis, level by level. */
+function compareLiveCalls(single: Record<number, LiveLevel>, clustered: Record<number, LiveLevel>): void {
+  const ratios: Record<number, { cpuPerTick: number; p99: number }> = {};
+  for (const [level, one] of Object.entries(single)) {
+    const many = clustered[Number(level)];
+    if (!many) continue;
+    const cpuPerTick = (run: LiveLevel) => run.serverCpuPercent / run.ticksPerSecond;
+    const ratio = {
+      cpuPerTick: cpuPerTick(many) / cpuPerTick(one),
+      p99: many.lateness.p99Ms / one.lateness.p99Ms,
+    };
+    ratios[Number(level)] = ratio;
+    report(
+      `cluster ÷ one Redis at ${Number(level).toLocaleString('en')}`,
+      `CPU per tick × ${fmt(ratio.cpuPerTick, 2)}`,
+      `tick lateness p99 × ${fmt(ratio.p99, 2)}`,
+    );
+  }
+  results.clusterOverSingle = ratios;
 }
 
 /** CPU of the server process (100 % = one core) and of the whole machine (100 % = every core) over a window. */
