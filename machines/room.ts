@@ -8,6 +8,8 @@
  *
  * - `seatChanged {roomId, seat: 'male' | 'female', userId: number | null}` — a mic seat changed
  *   hands (taken, or freed when `userId` is null): push the new stream URLs / room view.
+ * - `announce {audience, message}` — what the transition tells the matchmaker (`num`) or the whole
+ *   room (`reset` off, `over`): QLive's IM messages, delivered by every notice channel as they are.
  * - `archiveRoom {roomId}` — the room has ended: write its record and history to Postgres.
  * - `xstate.raise` with a numeric `params.delay` — add a delayed job that sends `params.event`
  *   back after `params.delay` ms. `params.id` is `grace-<userId>`: deterministic per room, so
@@ -15,6 +17,10 @@
  *   same id comes back after every reconnect + disconnect, so the host must really remove the
  *   job on cancel and not keep finished jobs under that id (BullMQ ignores `add` of a known id).
  * - `xstate.cancel` — remove the delayed job whose id is `params.sendId`.
+ *
+ * Every room rule (who may enter, apply, take, refuse or leave a seat, end the room) is a named
+ * guard in `setup()`, and what each transition does a named action; `refusalOf` explains to the
+ * host why an event was not taken, so the host only sends events and reports the refusal.
  *
  * Every event carries `at` (epoch ms, stamped by the host) so the machine never reads a clock.
  * An event that does not apply (a stranger leaving, a taken seat, anything after `ended`, a late
@@ -79,8 +85,9 @@ export type RoomEvent =
   /** The room's IM group was created (or re-created after Tencent lost it). */
   | { type: 'GROUP_ASSIGNED'; groupId: string; at: number }
   | { type: 'APPLY'; userId: number; at: number }
-  | { type: 'ACCEPT_SEAT'; userId: number; at: number }
-  | { type: 'REFUSE_SEAT'; userId: number; at: number }
+  /** `by`: the applicant himself, or the room's matchmaker acting for him. */
+  | { type: 'ACCEPT_SEAT'; userId: number; by: number; at: number }
+  | { type: 'REFUSE_SEAT'; userId: number; by: number; at: number }
   | { type: 'LEAVE_SEAT'; userId: number; by: number; at: number }
   | { type: 'END'; by: number; at: number }
   | { type: 'ADMIN_END'; by: number; at: number }
@@ -273,9 +280,18 @@ export type RoomAction =
   | { type: 'announce'; params: RoomNotice }
   | { type: 'archiveRoom'; params: { roomId: string } };
 
+/** A plan for one event type; any other event plans nothing (named actions see every event type). */
+function forEvent<T extends RoomEvent['type']>(
+  type: T,
+  plan: (context: RoomContext, event: EventOf<T>) => Plan,
+) {
+  return (context: RoomContext, event: RoomEvent): Plan =>
+    event.type === type ? plan(context, event as EventOf<T>) : { patch: {} };
+}
+
 /** The transition action that carries out a plan computed from the context and the event. */
-function run<TEvent extends RoomEvent>(plan: (context: RoomContext, event: TEvent) => Plan) {
-  return enqueueActions<RoomContext, TEvent, undefined, RoomEvent, never, RoomAction, never, never>(
+function run(plan: (context: RoomContext, event: RoomEvent) => Plan) {
+  return enqueueActions<RoomContext, RoomEvent, undefined, RoomEvent, never, RoomAction, never, never>(
     ({ context, event, enqueue }) => {
       const { patch, seatChanges = [], schedule = [], cancel = [], notices = [] } = plan(context, event);
       enqueue.assign(patch);
@@ -288,6 +304,195 @@ function run<TEvent extends RoomEvent>(plan: (context: RoomContext, event: TEven
   );
 }
 
+/** The user an event is about (null for END, ADMIN_END, MEMBERS_EXITED, GROUP_ASSIGNED). */
+function subjectOf(event: RoomEvent): number | null {
+  return 'userId' in event ? event.userId : null;
+}
+
+/** Who sent an event on whose behalf: `by` where the event has it, else the subject himself. */
+function senderOf(event: RoomEvent): number | null {
+  return 'by' in event && typeof event.by === 'number' ? event.by : subjectOf(event);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The rules: every guard of the machine, by name (the admin panel's chart shows these names)
+
+const roomGuards = {
+  /** ENTER: someone not in the room yet, and not its matchmaker. */
+  isNewcomer: (context: RoomContext, event: RoomEvent) => {
+    const userId = subjectOf(event);
+    return userId !== null && userId !== context.matchmakerId && memberOf(context, userId) === undefined;
+  },
+  isMember: (context: RoomContext, event: RoomEvent) => {
+    const userId = subjectOf(event);
+    return userId !== null && memberOf(context, userId) !== undefined;
+  },
+  isMatchmaker: (context: RoomContext, event: RoomEvent) => subjectOf(event) === context.matchmakerId,
+  /** APPLY: audience (not applied, not seated) of a gender that has a seat. */
+  mayApply: (context: RoomContext, event: RoomEvent) => {
+    const userId = subjectOf(event);
+    return (
+      userId !== null &&
+      isAudience(context, userId) &&
+      seatForGender(memberOf(context, userId)?.gender ?? 0) !== null
+    );
+  },
+  /** ACCEPT_SEAT: an applicant whose seat is free, by himself or the matchmaker. */
+  mayTakeSeat: (context: RoomContext, event: RoomEvent) => {
+    const userId = subjectOf(event);
+    return userId !== null && actsForApplicant(context, event) && freeSeatFor(context, userId) !== null;
+  },
+  /** REFUSE_SEAT: an applicant, by himself or the matchmaker. */
+  mayRefuseSeat: (context: RoomContext, event: RoomEvent) => {
+    const userId = subjectOf(event);
+    return userId !== null && actsForApplicant(context, event) && isApplicant(context, userId);
+  },
+  /** LEAVE_SEAT: a seat holder, off the mic by himself or by the matchmaker. */
+  mayLeaveSeat: (context: RoomContext, event: RoomEvent) => {
+    const userId = subjectOf(event);
+    const by = senderOf(event);
+    return (
+      userId !== null && seatOf(context, userId) !== null && (by === userId || by === context.matchmakerId)
+    );
+  },
+  /** END: only the room's matchmaker ends her live. */
+  byMatchmaker: (context: RoomContext, event: RoomEvent) => senderOf(event) === context.matchmakerId,
+  isNewGroup: (context: RoomContext, event: RoomEvent) =>
+    event.type === 'GROUP_ASSIGNED' && event.groupId !== '' && event.groupId !== context.groupId,
+  /** DISCONNECTED: only the matchmaker and seat holders have a grace period, one at a time. */
+  startsGrace: (context: RoomContext, event: RoomEvent) => {
+    const userId = subjectOf(event);
+    return (
+      userId !== null &&
+      (userId === context.matchmakerId || seatOf(context, userId) !== null) &&
+      !isMarked(context, userId)
+    );
+  },
+  isInGrace: (context: RoomContext, event: RoomEvent) => {
+    const userId = subjectOf(event);
+    return userId !== null && isMarked(context, userId);
+  },
+  matchmakerGraceExpired: (context: RoomContext, event: RoomEvent) =>
+    subjectOf(event) === context.matchmakerId && isMarked(context, context.matchmakerId),
+  seatHolderGraceExpired: (context: RoomContext, event: RoomEvent) => {
+    const userId = subjectOf(event);
+    return userId !== null && seatOf(context, userId) !== null && isMarked(context, userId);
+  },
+};
+
+function actsForApplicant(context: RoomContext, event: RoomEvent): boolean {
+  const by = senderOf(event);
+  return by === subjectOf(event) || by === context.matchmakerId;
+}
+
+type RoomGuard = keyof typeof roomGuards;
+const guard =
+  (name: RoomGuard) =>
+  ({ context, event }: { context: RoomContext; event: RoomEvent }) =>
+    roomGuards[name](context, event);
+
+// ---------------------------------------------------------------------------------------------
+// What each transition does
+
+const admit = forEvent('ENTER', (context, event) => ({
+  patch: {
+    members: {
+      ...context.members,
+      [String(event.userId)]: { userId: event.userId, gender: event.gender, joinedAt: event.at },
+    },
+  },
+  notices: [announceCounts],
+}));
+
+const leave = forEvent('LEAVE', (context, event) =>
+  event.entering
+    ? { ...removeMember(context, event.userId), notices: [announceCounts] }
+    : leavesAnnounced(context, event.userId),
+);
+
+const logOutMember = forEvent('LOGOUT', (context, event) => leavesAnnounced(context, event.userId));
+
+const takeOutExited = forEvent('MEMBERS_EXITED', (context, event) => {
+  // The original only zeroes the members' state here: no seat is announced free.
+  let after = context;
+  const cancel: string[] = [];
+  const seatChanges: SeatChangedParams[] = [];
+  for (const userId of new Set(event.userIds)) {
+    if (memberOf(after, userId) === undefined) continue;
+    const plan = removeMember(after, userId);
+    after = { ...after, ...plan.patch };
+    cancel.push(...(plan.cancel ?? []));
+    seatChanges.push(...(plan.seatChanges ?? []));
+  }
+  const { members, applicants, seats, disconnected } = after;
+  return {
+    patch: { members, applicants, seats, disconnected },
+    cancel,
+    seatChanges,
+    notices: [announceCounts],
+  };
+});
+
+const applyForSeat = forEvent('APPLY', (context, event) => ({
+  patch: { applicants: [...context.applicants, event.userId] },
+  notices: [announceCounts],
+}));
+
+const takeSeat = forEvent('ACCEPT_SEAT', (context, event) => {
+  const seat = freeSeatFor(context, event.userId);
+  if (seat === null) return { patch: {} }; // the guard ruled this out
+  return {
+    patch: {
+      seats: { ...context.seats, [seat]: event.userId },
+      applicants: context.applicants.filter((id) => id !== event.userId),
+    },
+    seatChanges: [{ roomId: context.roomId, seat, userId: event.userId }],
+    notices: [announceCounts],
+  };
+});
+
+const refuseSeat = forEvent('REFUSE_SEAT', (context, event) => ({
+  patch: { applicants: context.applicants.filter((id) => id !== event.userId) },
+  notices: [announceCounts],
+}));
+
+const leaveSeat = forEvent('LEAVE_SEAT', (context, event) => ({
+  ...offSeat(context, event.userId),
+  notices: [announceCounts],
+}));
+
+const banMember = forEvent('BAN', (context, event) => removeMember(context, event.userId));
+
+const assignGroup = forEvent('GROUP_ASSIGNED', (_, event) => ({ patch: { groupId: event.groupId } }));
+
+const startGrace = forEvent('DISCONNECTED', (context, event) => ({
+  patch: { disconnected: [...context.disconnected, event.userId] },
+  schedule: [
+    {
+      event: { type: 'GRACE_EXPIRED', userId: event.userId, at: event.at + context.graceMs },
+      id: graceRaiseId(event.userId),
+      delay: context.graceMs,
+    },
+  ],
+}));
+
+const endGrace = forEvent('RECONNECTED', (context, event) => withoutMark(context, event.userId));
+
+// His own grace job is what fired: unmark him so `ended` does not cancel it again.
+const matchmakerLeft = forEvent('GRACE_EXPIRED', (context, event) => ({
+  patch: {
+    ...ending('matchmaker_left').patch,
+    disconnected: context.disconnected.filter((id) => id !== event.userId),
+  },
+}));
+
+const seatHolderLeft = forEvent('GRACE_EXPIRED', (context, event) => offSeat(context, event.userId, true));
+
+function endedBy(reason: RoomEndReason, event: RoomEvent): Plan {
+  const by = 'by' in event && typeof event.by === 'number' ? event.by : undefined;
+  return ending(reason, event.type === 'LOGOUT' ? event.userId : by);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The machine
 
@@ -297,11 +502,49 @@ export const roomMachine = setup({
     context: {} as RoomContext,
     events: {} as RoomEvent,
   },
+  guards: {
+    isNewcomer: guard('isNewcomer'),
+    isMember: guard('isMember'),
+    isMatchmaker: guard('isMatchmaker'),
+    mayApply: guard('mayApply'),
+    mayTakeSeat: guard('mayTakeSeat'),
+    mayRefuseSeat: guard('mayRefuseSeat'),
+    mayLeaveSeat: guard('mayLeaveSeat'),
+    byMatchmaker: guard('byMatchmaker'),
+    isNewGroup: guard('isNewGroup'),
+    startsGrace: guard('startsGrace'),
+    isInGrace: guard('isInGrace'),
+    matchmakerGraceExpired: guard('matchmakerGraceExpired'),
+    seatHolderGraceExpired: guard('seatHolderGraceExpired'),
+  },
   actions: {
     // Effects, carried out by the host from transition()'s result; nothing runs here.
     seatChanged: (_, _params: SeatChangedParams) => {},
     announce: (_, _params: RoomNotice) => {},
     archiveRoom: (_, _params: { roomId: string }) => {},
+
+    admit: run(admit),
+    leave: run(leave),
+    logOutMember: run(logOutMember),
+    takeOutExited: run(takeOutExited),
+    applyForSeat: run(applyForSeat),
+    takeSeat: run(takeSeat),
+    refuseSeat: run(refuseSeat),
+    leaveSeat: run(leaveSeat),
+    banMember: run(banMember),
+    assignGroup: run(assignGroup),
+    startGrace: run(startGrace),
+    endGrace: run(endGrace),
+    matchmakerLeft: run(matchmakerLeft),
+    seatHolderLeft: run(seatHolderLeft),
+    endByMatchmaker: run((_, event) => endedBy('matchmaker_ended', event)),
+    endByAdmin: run((_, event) => endedBy('admin', event)),
+    endByBan: run((_, event) => endedBy('banned', event)),
+    endByLogout: run((_, event) => ({ ...endedBy('matchmaker_logout', event), notices: [announceOver] })),
+    closeRoom: run((context, event) => ({
+      patch: { endedAt: event.at, disconnected: [] },
+      cancel: context.disconnected.map(graceRaiseId),
+    })),
   },
 }).createMachine({
   id: 'room',
@@ -316,180 +559,99 @@ export const roomMachine = setup({
   states: {
     live: {
       on: {
-        ENTER: {
-          guard: ({ context, event }) =>
-            event.userId !== context.matchmakerId && memberOf(context, event.userId) === undefined,
-          actions: run((context, event: EventOf<'ENTER'>) => ({
-            patch: {
-              members: {
-                ...context.members,
-                [String(event.userId)]: { userId: event.userId, gender: event.gender, joinedAt: event.at },
-              },
-            },
-            notices: [announceCounts],
-          })),
-        },
-        LEAVE: {
-          guard: ({ context, event }) => memberOf(context, event.userId) !== undefined,
-          actions: run((context, event: EventOf<'LEAVE'>) =>
-            event.entering
-              ? { ...removeMember(context, event.userId), notices: [announceCounts] }
-              : leavesAnnounced(context, event.userId),
-          ),
-        },
+        ENTER: { guard: 'isNewcomer', actions: 'admit' },
+        LEAVE: { guard: 'isMember', actions: 'leave' },
         LOGOUT: [
-          {
-            guard: ({ context, event }) => event.userId === context.matchmakerId,
-            target: 'ended',
-            actions: run((_, event: EventOf<'LOGOUT'>) => ({
-              ...ending('matchmaker_logout', event.userId),
-              notices: [announceOver],
-            })),
-          },
-          {
-            guard: ({ context, event }) => memberOf(context, event.userId) !== undefined,
-            actions: run((context, event: EventOf<'LOGOUT'>) => leavesAnnounced(context, event.userId)),
-          },
+          { guard: 'isMatchmaker', target: 'ended', actions: 'endByLogout' },
+          { guard: 'isMember', actions: 'logOutMember' },
         ],
-        MEMBERS_EXITED: {
-          // The original only zeroes the members' state here: no seat is announced free.
-          actions: run((context, event: EventOf<'MEMBERS_EXITED'>) => {
-            let after = context;
-            const cancel: string[] = [];
-            const seatChanges: SeatChangedParams[] = [];
-            for (const userId of new Set(event.userIds)) {
-              if (memberOf(after, userId) === undefined) continue;
-              const plan = removeMember(after, userId);
-              after = { ...after, ...plan.patch };
-              cancel.push(...(plan.cancel ?? []));
-              seatChanges.push(...(plan.seatChanges ?? []));
-            }
-            const { members, applicants, seats, disconnected } = after;
-            return {
-              patch: { members, applicants, seats, disconnected },
-              cancel,
-              seatChanges,
-              notices: [announceCounts],
-            };
-          }),
-        },
-        GROUP_ASSIGNED: {
-          guard: ({ context, event }) => event.groupId !== '' && event.groupId !== context.groupId,
-          actions: run((_, event: EventOf<'GROUP_ASSIGNED'>) => ({ patch: { groupId: event.groupId } })),
-        },
-        APPLY: {
-          guard: ({ context, event }) =>
-            isAudience(context, event.userId) &&
-            seatForGender(memberOf(context, event.userId)?.gender ?? 0) !== null,
-          actions: run((context, event: EventOf<'APPLY'>) => ({
-            patch: { applicants: [...context.applicants, event.userId] },
-            notices: [announceCounts],
-          })),
-        },
-        ACCEPT_SEAT: {
-          guard: ({ context, event }) => freeSeatFor(context, event.userId) !== null,
-          actions: run((context, event: EventOf<'ACCEPT_SEAT'>) => {
-            const seat = freeSeatFor(context, event.userId);
-            if (seat === null) return { patch: {} }; // the guard ruled this out
-            return {
-              patch: {
-                seats: { ...context.seats, [seat]: event.userId },
-                applicants: context.applicants.filter((id) => id !== event.userId),
-              },
-              seatChanges: [{ roomId: context.roomId, seat, userId: event.userId }],
-              notices: [announceCounts],
-            };
-          }),
-        },
-        REFUSE_SEAT: {
-          guard: ({ context, event }) => isApplicant(context, event.userId),
-          actions: run((context, event: EventOf<'REFUSE_SEAT'>) => ({
-            patch: { applicants: context.applicants.filter((id) => id !== event.userId) },
-            notices: [announceCounts],
-          })),
-        },
-        LEAVE_SEAT: {
-          guard: ({ context, event }) =>
-            seatOf(context, event.userId) !== null &&
-            (event.by === event.userId || event.by === context.matchmakerId),
-          actions: run((context, event: EventOf<'LEAVE_SEAT'>) => ({
-            ...offSeat(context, event.userId),
-            notices: [announceCounts],
-          })),
-        },
-        END: {
-          guard: ({ context, event }) => event.by === context.matchmakerId,
-          target: 'ended',
-          actions: run((_, event: EventOf<'END'>) => ending('matchmaker_ended', event.by)),
-        },
-        ADMIN_END: {
-          target: 'ended',
-          actions: run((_, event: EventOf<'ADMIN_END'>) => ending('admin', event.by)),
-        },
+        MEMBERS_EXITED: { actions: 'takeOutExited' },
+        GROUP_ASSIGNED: { guard: 'isNewGroup', actions: 'assignGroup' },
+        APPLY: { guard: 'mayApply', actions: 'applyForSeat' },
+        ACCEPT_SEAT: { guard: 'mayTakeSeat', actions: 'takeSeat' },
+        REFUSE_SEAT: { guard: 'mayRefuseSeat', actions: 'refuseSeat' },
+        LEAVE_SEAT: { guard: 'mayLeaveSeat', actions: 'leaveSeat' },
+        END: { guard: 'byMatchmaker', target: 'ended', actions: 'endByMatchmaker' },
+        ADMIN_END: { target: 'ended', actions: 'endByAdmin' },
         BAN: [
-          {
-            guard: ({ context, event }) => event.userId === context.matchmakerId,
-            target: 'ended',
-            actions: run((_, event: EventOf<'BAN'>) => ending('banned', event.by)),
-          },
-          {
-            guard: ({ context, event }) => memberOf(context, event.userId) !== undefined,
-            actions: run((context, event: EventOf<'BAN'>) => removeMember(context, event.userId)),
-          },
+          { guard: 'isMatchmaker', target: 'ended', actions: 'endByBan' },
+          { guard: 'isMember', actions: 'banMember' },
         ],
-        DISCONNECTED: {
-          guard: ({ context, event }) =>
-            (event.userId === context.matchmakerId || seatOf(context, event.userId) !== null) &&
-            !isMarked(context, event.userId),
-          actions: run((context, event: EventOf<'DISCONNECTED'>) => ({
-            patch: { disconnected: [...context.disconnected, event.userId] },
-            schedule: [
-              {
-                event: { type: 'GRACE_EXPIRED', userId: event.userId, at: event.at + context.graceMs },
-                id: graceRaiseId(event.userId),
-                delay: context.graceMs,
-              },
-            ],
-          })),
-        },
-        RECONNECTED: {
-          guard: ({ context, event }) => isMarked(context, event.userId),
-          actions: run((context, event: EventOf<'RECONNECTED'>) => withoutMark(context, event.userId)),
-        },
+        DISCONNECTED: { guard: 'startsGrace', actions: 'startGrace' },
+        RECONNECTED: { guard: 'isInGrace', actions: 'endGrace' },
         GRACE_EXPIRED: [
-          {
-            guard: ({ context, event }) =>
-              event.userId === context.matchmakerId && isMarked(context, event.userId),
-            target: 'ended',
-            // His own grace job is what fired: unmark him so `ended` does not cancel it again.
-            actions: run((context, event: EventOf<'GRACE_EXPIRED'>) => ({
-              patch: {
-                ...ending('matchmaker_left').patch,
-                disconnected: context.disconnected.filter((id) => id !== event.userId),
-              },
-            })),
-          },
-          {
-            guard: ({ context, event }) =>
-              seatOf(context, event.userId) !== null && isMarked(context, event.userId),
-            actions: run((context, event: EventOf<'GRACE_EXPIRED'>) => offSeat(context, event.userId, true)),
-          },
+          { guard: 'matchmakerGraceExpired', target: 'ended', actions: 'matchmakerLeft' },
+          { guard: 'seatHolderGraceExpired', actions: 'seatHolderLeft' },
         ],
       },
     },
     ended: {
       type: 'final',
       // The room's last state is kept as its record (who sat where); views report it as empty.
-      entry: [
-        run((context, event) => ({
-          patch: { endedAt: event.at, disconnected: [] },
-          cancel: context.disconnected.map(graceRaiseId),
-        })),
-        { type: 'archiveRoom', params: ({ context }) => ({ roomId: context.roomId }) },
-      ],
+      entry: ['closeRoom', { type: 'archiveRoom', params: ({ context }) => ({ roomId: context.roomId }) }],
     },
   },
 });
+
+// ---------------------------------------------------------------------------------------------
+// Refusals: why the machine did not take an event, as the host reports it to the client
+
+export interface RoomRefusal {
+  /** forbidden: not this sender's to do; conflict: not now; bad_request: the sender must fix something. */
+  kind: 'forbidden' | 'conflict' | 'bad_request';
+  message: string;
+  field?: string;
+}
+
+/** Why `event` does not apply to the room as `snapshot` has it (call when `snapshot.can(event)` is false). */
+export function refusalOf(snapshot: RoomSnapshot, event: RoomEvent): RoomRefusal {
+  const context = snapshot.context;
+  const roomId = context.roomId;
+  const conflict = (message: string): RoomRefusal => ({ kind: 'conflict', message });
+  if (isEnded(snapshot)) return conflict(`live room ${roomId} has ended`);
+  const type = (userId: number) => userTypeIn(context, userId);
+  switch (event.type) {
+    case 'APPLY': {
+      const current = type(event.userId);
+      if (current === 0) return conflict(`you are not in live room ${roomId}; enter it first (get_playurl)`);
+      if (current === 2) return conflict('you have already applied for the mic');
+      if (current === 3 || current === 4) return conflict('you are already on the mic');
+      if (current === 5) return conflict('the matchmaker does not apply for the mic');
+      return {
+        kind: 'bad_request',
+        message: 'set your gender (1 man, 2 woman) with update_userinfo before applying',
+        field: 'gender',
+      };
+    }
+    case 'ACCEPT_SEAT':
+    case 'REFUSE_SEAT': {
+      if (!actsForApplicant(context, event))
+        return { kind: 'forbidden', message: 'only the applicant or the room’s matchmaker may do this' };
+      const current = type(event.userId);
+      if (event.type === 'ACCEPT_SEAT' && (current === 3 || current === 4))
+        return conflict('already on the mic');
+      if (current !== 2)
+        return conflict(`user ${event.userId} has not applied for the mic in live room ${roomId}`);
+      const gender = memberOf(context, event.userId)?.gender;
+      return conflict(`the ${gender === 2 ? 'female' : 'male'} seat is taken`);
+    }
+    case 'LEAVE_SEAT':
+      if (event.by !== event.userId && event.by !== context.matchmakerId)
+        return {
+          kind: 'forbidden',
+          message: 'only the seat holder or the room’s matchmaker may take him off the mic',
+        };
+      return conflict(`user ${event.userId} is not on the mic in live room ${roomId}`);
+    case 'END':
+      return { kind: 'forbidden', message: 'only the room’s matchmaker may end the live' };
+    case 'LEAVE':
+      if (event.userId === context.matchmakerId)
+        return conflict('the matchmaker does not leave her room: end it with live_end');
+      return conflict(`you are not in live room ${roomId}`);
+    default:
+      return conflict(`live room ${roomId} does not take ${event.type} now`);
+  }
+}
 
 export type RoomSnapshot = SnapshotFrom<typeof roomMachine>;
 

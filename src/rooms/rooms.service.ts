@@ -3,6 +3,7 @@ import {
   type RoomEvent,
   type RoomInput,
   type RoomSnapshot,
+  refusalOf,
   type SeatName,
   seatOf,
   type UserType,
@@ -14,6 +15,12 @@ import type { RedisClient } from '../redis/connection.js';
 import type { MachineKind, MachineRuntime, SendResult } from '../runtime/index.js';
 import type { RoomIndex } from './room-index.js';
 import type { RoomsRepository } from './rooms.repository.js';
+
+/** The machine's refusal of `event`, as the client is told it. */
+function refused(snapshot: RoomSnapshot, event: RoomEvent): AppError {
+  const refusal = refusalOf(snapshot, event);
+  return new AppError(refusal.kind, refusal.message, refusal.field);
+}
 
 export interface RoomsServiceDeps {
   runtime: MachineRuntime<MachineKind>;
@@ -48,9 +55,10 @@ const SEAT_GENDER: Record<SeatName, Gender> = { male: 1, female: 2 };
 const seatWord = (seat: SeatName) => (seat === 'male' ? 'male' : 'female');
 
 /**
- * The QLive room operations as the mini-program drives them. Each checks who may do what, then
- * sends one event to the room's machine; an event the machine refuses is explained as a 409 (or
- * 403 when it is about who asked), read from the room's state at that moment.
+ * The QLive room operations as the mini-program drives them. Each sends one event to the room's
+ * machine, which holds every room rule (who may take, refuse or leave a seat, end the room); an
+ * event it refuses is reported as the machine explains it (`refusalOf`: 409, or 403 when it is about
+ * who asked). Only what the machine cannot know is checked here: bans and the request's own fields.
  */
 export function createRoomsService(deps: RoomsServiceDeps) {
   const { runtime, roomIndex } = deps;
@@ -200,79 +208,60 @@ export function createRoomsService(deps: RoomsServiceDeps) {
   }
 
   async function apply(user: User, liveId: number): Promise<void> {
-    const snapshot = await liveSnapshot(liveId);
+    await liveSnapshot(liveId);
     if (user.banState !== 'none') throw forbidden('you are banned from going on the mic');
-    const result = await send(liveId, { type: 'APPLY', userId: user.id }, user.id);
-    if (result.applied) return;
-    const type = userTypeIn(snapshotOfResult(result), user.id);
-    if (type === 0) throw conflict(`you are not in live room ${liveId}; enter it first (get_playurl)`);
-    if (type === 2) throw conflict('you have already applied for the mic');
-    if (type === 3 || type === 4) throw conflict('you are already on the mic');
-    if (type === 5) throw conflict('the matchmaker does not apply for the mic');
-    if (snapshot.context.members[String(user.id)]?.gender === 0)
-      throw badRequest('set your gender (1 man, 2 woman) with update_userinfo before applying', 'gender');
-    throw conflict('your application could not be taken');
+    const event = { type: 'APPLY', userId: user.id, at: Date.now() } as const;
+    const result = await send(liveId, event, user.id);
+    if (!result.applied) throw refused(snapshotOfResult(result), event);
   }
 
   /**
-   * The caller is the applicant himself (the documented call: it has only `live_id`), or the
-   * room's matchmaker naming him. Whoever acts, the applicant takes the seat of his gender.
+   * accept_micro / refuse_micro: the caller is the applicant himself (the documented call: it has
+   * only `live_id`), or the room's matchmaker naming him; the machine decides.
    */
-  async function actOnApplicant(actor: User, liveId: number, userId: number): Promise<RoomSnapshot> {
-    const snapshot = await liveSnapshot(liveId);
-    if (userId !== actor.id && snapshot.context.matchmakerId !== actor.id)
-      throw forbidden('only the applicant or the room’s matchmaker may do this');
-    return snapshot;
-  }
-
   async function acceptSeat(actor: User, liveId: number, userId: number) {
-    await actOnApplicant(actor, liveId, userId);
+    await liveSnapshot(liveId);
     if (userId === actor.id && actor.banState !== 'none')
       throw forbidden('you are banned from going on the mic');
-    const result = await send(liveId, { type: 'ACCEPT_SEAT', userId }, actor.id);
+    const event = { type: 'ACCEPT_SEAT', userId, by: actor.id, at: Date.now() } as const;
+    const result = await send(liveId, event, actor.id);
     const after = snapshotOfResult(result);
     const seat = seatOf(after.context, userId);
     if (result.applied && seat) return { seat, snapshot: after };
-    const type = userTypeIn(after, userId);
-    if (type === 3 || type === 4) throw conflict('already on the mic');
-    if (type !== 2) throw conflict(`user ${userId} has not applied for the mic in live room ${liveId}`);
-    const gender = after.context.members[String(userId)]?.gender;
-    throw conflict(`the ${gender === 2 ? 'female' : 'male'} seat is taken`);
+    throw refused(after, event);
   }
 
   async function refuseSeat(actor: User, liveId: number, userId: number): Promise<void> {
-    await actOnApplicant(actor, liveId, userId);
-    const result = await send(liveId, { type: 'REFUSE_SEAT', userId }, actor.id);
-    if (!result.applied) throw conflict(`user ${userId} has not applied for the mic in live room ${liveId}`);
+    await liveSnapshot(liveId);
+    const event = { type: 'REFUSE_SEAT', userId, by: actor.id, at: Date.now() } as const;
+    const result = await send(liveId, event, actor.id);
+    if (!result.applied) throw refused(snapshotOfResult(result), event);
   }
 
   /** leave_micro: the seat holder himself or the matchmaker takes him off the mic. */
   async function leaveSeat(actor: User, liveId: number, userId: number, gender?: number): Promise<void> {
     const snapshot = await liveSnapshot(liveId);
-    if (actor.id !== userId && actor.id !== snapshot.context.matchmakerId)
-      throw forbidden('only the seat holder or the room’s matchmaker may take him off the mic');
     const seat = seatOf(snapshot.context, userId);
     if (seat && gender !== undefined && SEAT_GENDER[seat] !== gender)
       throw badRequest(`user ${userId} is on the ${seatWord(seat)} seat, not gender ${gender}'s`, 'gender');
-    const result = await send(liveId, { type: 'LEAVE_SEAT', userId, by: actor.id }, actor.id);
-    if (!result.applied) throw conflict(`user ${userId} is not on the mic in live room ${liveId}`);
+    const event = { type: 'LEAVE_SEAT', userId, by: actor.id, at: Date.now() } as const;
+    const result = await send(liveId, event, actor.id);
+    if (!result.applied) throw refused(snapshotOfResult(result), event);
   }
 
   async function end(actor: User, liveId: number): Promise<void> {
-    const snapshot = await liveSnapshot(liveId);
-    if (snapshot.context.matchmakerId !== actor.id)
-      throw forbidden('only the room’s matchmaker may end the live');
-    const result = await send(liveId, { type: 'END', by: actor.id }, actor.id);
-    if (!result.applied) throw conflict(`live room ${liveId} has ended`);
+    await liveSnapshot(liveId);
+    const event = { type: 'END', by: actor.id, at: Date.now() } as const;
+    const result = await send(liveId, event, actor.id);
+    if (!result.applied) throw refused(snapshotOfResult(result), event);
   }
 
   /** leave_room: an audience member, applicant or seat holder leaves (off the mic first). */
   async function leave(user: User, liveId: number): Promise<void> {
-    const snapshot = await liveSnapshot(liveId);
-    if (snapshot.context.matchmakerId === user.id)
-      throw conflict('the matchmaker does not leave her room: end it with live_end');
-    const result = await send(liveId, { type: 'LEAVE', userId: user.id }, user.id);
-    if (!result.applied) throw conflict(`you are not in live room ${liveId}`);
+    await liveSnapshot(liveId);
+    const event = { type: 'LEAVE', userId: user.id, at: Date.now() } as const;
+    const result = await send(liveId, event, user.id);
+    if (!result.applied) throw refused(snapshotOfResult(result), event);
     await roomIndex.leave(user.id, String(liveId));
   }
 
