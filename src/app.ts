@@ -36,7 +36,7 @@ import { qliveEnvelope } from './http/qlive/envelope.js';
 import { qliveGiftRoutes } from './http/qlive/gifts.routes.js';
 import { qliveApiRoutes } from './http/qlive/qlive-api.routes.js';
 import { roomServiceRoutes } from './http/roomservice/roomservice.routes.js';
-import { userRoom } from './realtime/events.js';
+import { tokenRoom, userRoom } from './realtime/events.js';
 import { type AppSocketServer, createSocketServer } from './realtime/socket-server.js';
 import { attachRoomSocketHandlers } from './rooms/room-socket-handlers.js';
 
@@ -180,7 +180,7 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
   app.io = createSocketServer(app.server, {
     redis: context.redis,
     prefix: config.redisPrefix,
-    authenticate: context.authenticate,
+    authenticate: context.authenticator.authenticateFull,
     onConnection: (socket) => {
       attachCallSocketHandlers(socket, {
         calls: context.calls,
@@ -191,6 +191,11 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
     },
   });
   context.attachSocketServer(app.io);
+  // A logout or an account ban closes the sockets it concerns in every process (through the adapter).
+  context.authenticator.onNotice((notice) => {
+    const room = notice.type === 'token-revoked' ? tokenRoom(notice.tokenHash) : userRoom(notice.userId);
+    app.io.in(room).disconnectSockets(true);
+  });
   attachAdminNamespace(app.io, context.adminToken);
   // Before the listener closes: tell this process's clients to reconnect, then close their
   // connections from the transport up. A transport close is a reason Socket.IO recovers from (the

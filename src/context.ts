@@ -109,7 +109,12 @@ export async function createAppContext(options: ContextOptions) {
     unitPriceBounds: config.unitPrice,
   });
   const gifts = createGiftsService(db);
-  const authenticator = createAuthenticator(db, { cacheMs: config.authCacheMs });
+  const authenticator = createAuthenticator(db, {
+    cacheMs: config.authCacheMs,
+    findUser: users.find,
+    redis,
+    prefix,
+  });
   const configs = createConfigsService(db);
   const live = createLiveStreams(config.tencent);
   const shards = redisTarget.cluster ? CLUSTER_SHARDS : 1;
@@ -209,6 +214,7 @@ export async function createAppContext(options: ContextOptions) {
     callIndex,
     records: callRecords,
     users,
+    chargeMinute: (charge) => minuteCharges.charge(charge),
     timings: {
       ringTimeoutMs: config.ringTimeoutMs,
       billingIntervalMs: config.billingIntervalMs,
@@ -254,7 +260,7 @@ export async function createAppContext(options: ContextOptions) {
     roomIndex,
     actions: createAdminActionsRepository(db),
     pushWarning: (userId, message) => io?.to(userRoom(userId)).emit('user:warn', { message }),
-    forgetUser: (userId) => authenticator.forgetUser(userId),
+    lockUser: (userId) => authenticator.lockUser(userId),
   });
   const qlive = createQliveRoomServices({
     db,
@@ -372,12 +378,14 @@ export async function createAppContext(options: ContextOptions) {
         address: socket.handshake.address,
         connectedAt: socket.handshake.issued,
         userAgent: String(socket.handshake.headers['user-agent'] ?? ''),
-        rooms: [...socket.rooms].filter((room) => room !== socket.id),
+        // The token room names a token's hash: of no use to an operator, so not shown.
+        rooms: [...socket.rooms].filter((room) => room !== socket.id && !room.startsWith('token:')),
       }));
     },
     /** Fires delayed events and re-runs effects a crashed process left behind. */
     async startBackgroundWork() {
       await presence.start();
+      await authenticator.start();
       runtime.startWorker({ recoverEveryMs: 10_000 });
       im.delivery.start();
       lostState.start();
@@ -392,6 +400,7 @@ export async function createAppContext(options: ContextOptions) {
       await lostState.stop();
       await runtime.close();
       await im.delivery.close();
+      await authenticator.stop();
       await presence.stop().catch(() => {});
       await redis.quit().catch(() => redis.disconnect());
     },

@@ -1,10 +1,10 @@
 import type { CallContext, CallEvent, CallInput, CallParty, CallSnapshot } from '../../machines/call.js';
 import { partyOf } from '../../machines/call.js';
-import { diamondPriceOf } from '../billing/call-billing.js';
-import { balanceOf } from '../billing/ledger.js';
+import { diamondPriceOf, type MinuteCharge, type MinuteResult } from '../billing/call-billing.js';
 import type { Db } from '../db/client.js';
 import type { User } from '../db/schema/index.js';
-import { badRequest, conflict, forbidden, notFound, paymentRequired } from '../errors.js';
+import { badRequest, conflict, notFound, paymentRequired } from '../errors.js';
+import { requireAllowed } from '../moderation/ban-policy.js';
 import type { InstanceState, MachineKind, MachineRuntime } from '../runtime/index.js';
 import type { UsersService } from '../users/users.service.js';
 import type { CallIndex } from './call-index.js';
@@ -25,6 +25,8 @@ export interface CallsServiceDeps {
   records: CallRecordsRepository;
   users: UsersService;
   timings: CallTimings;
+  /** Charges one minute through the ledger (idempotent per call and minute). */
+  chargeMinute(charge: MinuteCharge): Promise<MinuteResult>;
 }
 
 /** The answer of create_room with a guestId that names no call of the anchor waiting for a room (spec §7). */
@@ -49,10 +51,6 @@ export function createCallsService(deps: CallsServiceDeps) {
     return (await snapshotOf(callId))?.context ?? null;
   }
 
-  function assertNotBanned(user: User, who: string): void {
-    if (user.banState !== 'none') throw forbidden(`${who} is banned`);
-  }
-
   /** A busy marker whose call has already finished (a crash between end and release) is freed. */
   async function claimParties(callId: string, guestId: number, anchorId: number): Promise<void> {
     for (let attempt = 0; attempt < 2; attempt++) {
@@ -71,12 +69,12 @@ export function createCallsService(deps: CallsServiceDeps) {
   async function apply(caller: User, targetUserId: number, initiator: CallParty): Promise<PublicCallView> {
     const targetRole = initiator === 'guest' ? 'anchor' : 'guest';
     if (caller.id === targetUserId) throw badRequest('cannot call yourself', 'targetUserId');
-    assertNotBanned(caller, 'you are');
+    requireAllowed('mayCall', caller, 'you are banned');
     // Independent round trips, taken together; an unused call id is only a gap in the sequence.
     const [target, callId] = await Promise.all([deps.users.find(targetUserId), deps.records.nextCallId()]);
     if (!target || target.role !== targetRole)
       throw notFound(`no ${targetRole} ${targetUserId}`, 'targetUserId');
-    assertNotBanned(target, `the ${targetRole}`);
+    requireAllowed('mayCall', target, `the ${targetRole} is banned`);
     const [guest, anchor] = initiator === 'guest' ? [caller, target] : [target, caller];
 
     await claimParties(callId, guest.id, anchor.id);
@@ -186,18 +184,30 @@ export function createCallsService(deps: CallsServiceDeps) {
       return sendByParty(instance, agree ? 'ACCEPT' : 'REFUSE', guest.id);
     },
 
-    /** startCall: the anchor goes live; the guest must be able to pay the first minute. */
+    /**
+     * startCall: the anchor goes live once the first minute is paid. The charge itself decides, not
+     * a balance read before it (a gift could spend the diamonds in between): the minute is charged
+     * under its ledger key first, and only a charged minute lets START through; the machine's own
+     * charge of minute 1 on entering `live` then finds it already paid.
+     */
     async start(anchor: User, guestId: number): Promise<PublicCallView> {
-      assertNotBanned(anchor, 'you are');
+      requireAllowed('mayCall', anchor, 'you are banned');
       const instance = await callWith(anchor, guestId, 'targetUserId');
       const snapshot = instance.snapshot as CallSnapshot;
       if (snapshot.can({ type: 'START', by: anchor.id, at: Date.now() })) {
-        const diamonds = await balanceOf(deps.db, guestId, 'diamond');
-        if (diamonds < snapshot.context.unitPriceDiamonds) {
+        const { context } = snapshot;
+        const { outcome } = await deps.chargeMinute({
+          callId: context.callId,
+          minute: 1,
+          guestId: context.guestId,
+          anchorId: context.anchorId,
+          diamonds: context.unitPriceDiamonds,
+          points: context.unitPricePoints,
+        });
+        if (outcome === 'insufficient')
           throw paymentRequired(
-            `the guest cannot pay the first minute (${snapshot.context.unitPriceDiamonds} diamonds)`,
+            `the guest cannot pay the first minute (${context.unitPriceDiamonds} diamonds)`,
           );
-        }
       }
       return sendByParty(instance, 'START', anchor.id);
     },

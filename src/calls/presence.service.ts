@@ -1,6 +1,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { type User, users } from '../db/schema/index.js';
+import { banPolicy } from '../moderation/ban-policy.js';
 import type { Presence } from '../realtime/presence.js';
 import type { CallIndex } from './call-index.js';
 
@@ -11,6 +12,11 @@ export type LiveStatus = (typeof LIVE_STATUS)[keyof typeof LIVE_STATUS];
 /** Online, busy or offline, from connections and REST activity (presence) and call membership. */
 export function createPresenceService(db: Db, presence: Presence, callIndex: CallIndex) {
   return {
+    /** A banned anchor shows as offline: nobody can call her. */
+    async liveStatusOf(anchor: User): Promise<LiveStatus> {
+      return banPolicy.mayBeListed(anchor) ? this.statusOf(anchor.id) : LIVE_STATUS.offline;
+    },
+
     async statusOf(userId: number): Promise<LiveStatus> {
       if (await callIndex.activeCallOf(userId)) return LIVE_STATUS.busy;
       return (await presence.isOnline(userId)) ? LIVE_STATUS.online : LIVE_STATUS.offline;
@@ -34,6 +40,7 @@ export function createPresenceService(db: Db, presence: Presence, callIndex: Cal
             ),
             eq(users.role, 'guest'),
             eq(users.display, 0),
+            // banPolicy.mayBeListed, as SQL.
             eq(users.banState, 'none'),
           ),
         );

@@ -52,7 +52,7 @@ export const ConfigSchema = Type.Object({
   UNIT_PRICE_MAX: Type.Integer({ default: 10_000, minimum: 1 }),
   /** Price of a new anchor until she sets her own. */
   DEFAULT_UNIT_PRICE: Type.Integer({ default: 30, minimum: 1 }),
-  /** How long a process may reuse a token lookup (0 disables); bans and revocations elsewhere show within it. */
+  /** How long a process remembers which user a token is (0 disables); never a field a write can change. */
   AUTH_CACHE_MS: Type.Integer({ default: 1_000, minimum: 0, maximum: 60_000 }),
   /** Lifetime of an API token issued at login or by the admin API. */
   TOKEN_TTL_DAYS: Type.Integer({ default: 30, minimum: 1 }),

@@ -10,7 +10,8 @@ import { balanceOf, InsufficientFundsError, movementByKey, postMovement } from '
 import type { CallsService } from '../calls/calls.service.js';
 import type { Db } from '../db/client.js';
 import type { Gift, User } from '../db/schema/index.js';
-import { badRequest, conflict, forbidden, notFound, paymentRequired } from '../errors.js';
+import { badRequest, conflict, notFound, paymentRequired } from '../errors.js';
+import { requireAllowed } from '../moderation/ban-policy.js';
 import type { UsersService } from '../users/users.service.js';
 import type { GiftsService } from './gifts.service.js';
 
@@ -56,10 +57,13 @@ export function createGiftSendingService(deps: GiftSendingDeps) {
     const inCall = call && call.state !== 'ended' && call.state !== 'settled' ? call : null;
     if (targetUserId === undefined) {
       if (!inCall) throw conflict('you are not in a call: name the anchor with targetUserId');
+      const anchor = await deps.users.find(inCall.anchorId);
+      if (anchor) requireAllowed('mayReceiveGift', anchor, 'the anchor is banned and cannot receive gifts');
       return { anchorId: inCall.anchorId, roomInstanceId: inCall.roomInstanceId };
     }
     const anchor = await deps.users.find(targetUserId);
     if (anchor?.role !== 'anchor') throw notFound(`no anchor ${targetUserId}`, 'targetUserId');
+    requireAllowed('mayReceiveGift', anchor, 'the anchor is banned and cannot receive gifts');
     return {
       anchorId: anchor.id,
       roomInstanceId: inCall?.anchorId === anchor.id ? inCall.roomInstanceId : null,
@@ -99,7 +103,7 @@ export function createGiftSendingService(deps: GiftSendingDeps) {
 
   return {
     async send(guest: User, input: SendGiftInput): Promise<SentGift> {
-      if (guest.banState !== 'none') throw forbidden('you are banned');
+      requireAllowed('mayGift', guest, 'you are banned');
       const gift = await deps.gifts.get(input.giftId);
       const diamonds = gift.cost * input.amount;
       if (!Number.isSafeInteger(diamonds)) throw badRequest('amount is too large', 'amount');

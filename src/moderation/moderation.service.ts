@@ -6,6 +6,7 @@ import { notFound } from '../errors.js';
 import type { RoomIndex } from '../rooms/room-index.js';
 import type { MachineKind, MachineRuntime, RuntimeEvent } from '../runtime/index.js';
 import type { AdminActionsRepository } from './admin-actions.repository.js';
+import { banPolicy } from './ban-policy.js';
 
 export type BanType = 'account' | 'stream';
 
@@ -17,8 +18,8 @@ export interface ModerationDeps {
   actions: AdminActionsRepository;
   /** Pushes `user:warn` to the user's sockets. */
   pushWarning(userId: number, message: string): void;
-  /** Drops the user from this process's token cache, so his next request sees the new ban state. */
-  forgetUser(userId: number): void;
+  /** Closes an account-banned user's sockets in every process. */
+  lockUser(userId: number): Promise<void>;
 }
 
 /** What a BAN did to the machine the user was in: the machine decides whether it applies. */
@@ -55,7 +56,6 @@ export function createModerationService(deps: ModerationDeps) {
       await actions.record({ ...audit, targetKind: 'user', targetId: String(userId) }, tx);
       return updated;
     });
-    deps.forgetUser(userId);
     return user;
   }
 
@@ -96,6 +96,7 @@ export function createModerationService(deps: ModerationDeps) {
         { banState: type, banMessage: message },
         { actor, action: 'user.ban', payload: { type, message, ...(reason ? { reason } : {}) } },
       );
+      if (!banPolicy.maySignIn(user)) await deps.lockUser(userId);
       const call = await sendBan(
         'call',
         await deps.callIndex.activeCallOf(userId),

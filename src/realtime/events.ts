@@ -29,9 +29,13 @@ export interface ClientToServerEvents {
 
 export interface SocketData {
   userId: number;
+  /** The token's hash (never the token): a logout closes the sockets it opened. */
+  tokenHash: string;
 }
 
 export const userRoom = (userId: number) => `user:${userId}`;
+/** Every socket opened with a token joins its room, so a logout closes exactly what the token opened. */
+export const tokenRoom = (tokenHash: string) => `token:${tokenHash}`;
 export const callRoom = (callId: string) => `call:${callId}`;
 export const liveRoom = (roomId: string) => `room:${roomId}`;
 export const ADMIN_ROOM = 'admin';

@@ -4,6 +4,7 @@ import type { Db } from '../db/client.js';
 import { ledgerTransactions, type User } from '../db/schema/index.js';
 import { AppError, badRequest, conflict, notFound } from '../errors.js';
 import type { GiftsService } from '../gifts/gifts.service.js';
+import { requireAllowed } from '../moderation/ban-policy.js';
 import type { QliveProfiles } from './qlive-profiles.js';
 import type { RoomsService } from './rooms.service.js';
 
@@ -58,7 +59,9 @@ export function createRoomGiftsService(deps: RoomGiftsDeps) {
     async send(sender: User, input: SendGiftInput): Promise<{ gold: number; income: number }> {
       const { toUserId, giftId, num } = input;
       if (toUserId === sender.id) throw badRequest('you cannot send a gift to yourself', 'user_id');
-      await deps.profiles.get(toUserId);
+      requireAllowed('mayGift', sender, 'you are banned from sending gifts');
+      const receiver = await deps.profiles.get(toUserId);
+      requireAllowed('mayReceiveGift', receiver, 'this user is banned and cannot receive gifts');
       const gift = await giftOf(giftId);
       const total = gift.cost * num;
       if (!Number.isSafeInteger(total)) throw badRequest('num is too large', 'num');

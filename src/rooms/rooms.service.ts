@@ -11,6 +11,7 @@ import {
 } from '../../machines/room.js';
 import type { User } from '../db/schema/index.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors.js';
+import { requireAllowed } from '../moderation/ban-policy.js';
 import type { RedisClient } from '../redis/connection.js';
 import type { MachineKind, MachineRuntime, SendResult } from '../runtime/index.js';
 import type { RoomIndex } from './room-index.js';
@@ -143,6 +144,7 @@ export function createRoomsService(deps: RoomsServiceDeps) {
     matchmaker: User,
     options: { roomName?: string | undefined; roomImage?: string | undefined; groupId: string },
   ): Promise<{ liveId: number; snapshot: RoomSnapshot; reopened: boolean }> {
+    requireAllowed('mayHost', matchmaker, 'your account is banned from hosting');
     return withOpeningLock(matchmaker.id, async () => {
       const current = await stateOf(matchmaker.id);
       if (current?.userType === 5) {
@@ -193,7 +195,7 @@ export function createRoomsService(deps: RoomsServiceDeps) {
   async function enter(user: User, liveId: number): Promise<RoomSnapshot> {
     const snapshot = await liveSnapshot(liveId);
     if (userTypeIn(snapshot, user.id) !== 0) return snapshot;
-    if (user.banState === 'account') throw forbidden('your account is banned');
+    requireAllowed('mayEnterRoom', user, 'your account is banned');
     await leaveCurrentMembership(user, liveId);
     const result = await send(
       liveId,
@@ -209,7 +211,7 @@ export function createRoomsService(deps: RoomsServiceDeps) {
 
   async function apply(user: User, liveId: number): Promise<void> {
     await liveSnapshot(liveId);
-    if (user.banState !== 'none') throw forbidden('you are banned from going on the mic');
+    requireAllowed('mayTakeMic', user, 'you are banned from going on the mic');
     const event = { type: 'APPLY', userId: user.id, at: Date.now() } as const;
     const result = await send(liveId, event, user.id);
     if (!result.applied) throw refused(snapshotOfResult(result), event);
@@ -221,8 +223,7 @@ export function createRoomsService(deps: RoomsServiceDeps) {
    */
   async function acceptSeat(actor: User, liveId: number, userId: number) {
     await liveSnapshot(liveId);
-    if (userId === actor.id && actor.banState !== 'none')
-      throw forbidden('you are banned from going on the mic');
+    if (userId === actor.id) requireAllowed('mayTakeMic', actor, 'you are banned from going on the mic');
     const event = { type: 'ACCEPT_SEAT', userId, by: actor.id, at: Date.now() } as const;
     const result = await send(liveId, event, actor.id);
     const after = snapshotOfResult(result);

@@ -14,6 +14,7 @@ import {
 import type { CallsService } from '../calls/calls.service.js';
 import type { User } from '../db/schema/index.js';
 import { AppError, forbidden } from '../errors.js';
+import { requireAllowed } from '../moderation/ban-policy.js';
 import type { InstanceState, MachineKind, MachineRuntime, SendResult } from '../runtime/index.js';
 import {
   parseStreamUrl,
@@ -122,7 +123,7 @@ export function createRoomService(deps: RoomServiceDeps) {
   /** A paid-call user banned from the app or from broadcasting may not push or open rooms. */
   async function assertMayBroadcast(caller: RoomServiceCaller): Promise<User | null> {
     const user = await paidCallUserOf(caller);
-    if (user && user.banState !== 'none') throw forbidden('you are banned from broadcasting');
+    if (user) requireAllowed('mayHost', user, 'you are banned from broadcasting');
     return user;
   }
 

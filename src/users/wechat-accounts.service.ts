@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { type User, type UserRole, users } from '../db/schema/index.js';
 import { badRequest, forbidden } from '../errors.js';
+import { requireAllowed } from '../moderation/ban-policy.js';
 import type { RedisClient } from '../redis/connection.js';
 import { createCode2Session, type WeChatSession } from '../wechat/code2session.js';
 import { createDevelopmentCode2Session } from '../wechat/development.js';
@@ -79,7 +80,7 @@ export function createWechatAccounts(deps: WechatAccountsDeps) {
   }
 
   async function signIn(user: User): Promise<SignedIn> {
-    if (user.banState === 'account') throw forbidden('this account is banned');
+    requireAllowed('maySignIn', user, 'this account is banned');
     return { user: await markLogin(user), token: await issueToken(db, user.id, deps.tokenTtlMs) };
   }
 

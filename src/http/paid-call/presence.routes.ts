@@ -43,7 +43,7 @@ export const paidCallPresenceRoutes: FastifyPluginAsyncTypebox<PresenceRoutesDep
       if (anchor?.role !== 'anchor') throw notFound(`no anchor ${request.body.masterId}`, 'masterId');
       return ok({
         masterId: anchor.id,
-        liveStatus: anchor.banState === 'none' ? await deps.presence.statusOf(anchor.id) : 1,
+        liveStatus: await deps.presence.liveStatusOf(anchor),
         nickname: anchor.nickname,
         age: anchor.age,
         imgUrl: anchor.headImg,

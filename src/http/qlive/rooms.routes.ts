@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { numList, roomView, userTypeIn } from '../../../machines/room.js';
 import type { AppContext } from '../../context.js';
+import { AppError } from '../../errors.js';
 import { currentUser, userWithRole } from '../request-user.js';
 import { Id } from '../schemas.js';
 import { detailOk } from './envelope.js';
@@ -152,15 +153,22 @@ export const qliveRoomRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }>
         nickname: matchmaker.nickname,
         face_url: matchmaker.headImg,
       };
-      if (matchmaker.banState !== 'none') {
+      const opened = await qlive.rooms
+        .open(matchmaker, {
+          roomName: request.body.room_name,
+          roomImage: request.body.room_image,
+          groupId: await context.qliveIm.groupFor(matchmaker),
+        })
+        .catch((error: unknown) => {
+          // The document's answer for a matchmaker the ban policy keeps from hosting.
+          if (error instanceof AppError && error.kind === 'forbidden') return error;
+          throw error;
+        });
+      if (opened instanceof AppError) {
         const none = { live_id: '', push_url: '', play_url: '', group_id: '', room_name: '' };
-        return { status: 'failed', ...profile, ...none, detail: 'your account is banned from hosting' };
+        return { status: 'failed', ...profile, ...none, detail: opened.message };
       }
-      const { liveId, snapshot } = await qlive.rooms.open(matchmaker, {
-        roomName: request.body.room_name,
-        roomImage: request.body.room_image,
-        groupId: await context.qliveIm.groupFor(matchmaker),
-      });
+      const { liveId, snapshot } = opened;
       return {
         status: 'ok',
         ...profile,

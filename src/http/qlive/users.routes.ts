@@ -59,8 +59,6 @@ export const qliveUserRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }>
         headImg: body.face_url,
         height: optionalInt(body.height, 'height', { min: 0, max: 300 }),
       });
-      // The token cache holds the old profile for a moment; the next request must see the new one.
-      context.authenticator.forgetUser(user.id);
       await context.qliveIm.profileUpdated(user, updated);
       return qliveUserInfo(updated, live, { wallet: await qlive.profiles.wallet(user.id) });
     },

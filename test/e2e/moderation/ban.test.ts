@@ -147,7 +147,6 @@ describe('a banned anchor', () => {
       .update(users)
       .set({ banState: 'stream' })
       .where(eq(users.id, call.anchor.userId));
-    server.context.authenticator.forgetUser(call.anchor.userId);
     const start = await post('/app/live/startCall', {
       token: call.anchor.token,
       targetUserId: call.guest.userId,
