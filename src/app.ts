@@ -16,8 +16,10 @@ import { attachCallSocketHandlers } from './calls/call-socket-handlers.js';
 import { createSettlementScreens } from './calls/settlement-screens.js';
 import type { AppContext } from './context.js';
 import { describeError } from './http/describe-error.js';
+import { enforceEdgeRules } from './http/edge-rules.js';
 import { healthRoutes } from './http/health.routes.js';
 import { idempotency } from './http/idempotency.js';
+import { useGuardedJsonParser } from './http/json-body.js';
 import { registerMetrics } from './http/metrics.js';
 import { paidCallCallRoutes } from './http/paid-call/calls.routes.js';
 import { paidCallEnvelope } from './http/paid-call/envelope.js';
@@ -35,6 +37,7 @@ import { paidCallUserRoutes } from './http/paid-call/users.routes.js';
 import { qliveEnvelope } from './http/qlive/envelope.js';
 import { qliveGiftRoutes } from './http/qlive/gifts.routes.js';
 import { qliveApiRoutes } from './http/qlive/qlive-api.routes.js';
+import { familyRateLimit, rateLimitCaller, sharedRedisStore } from './http/rate-limits.js';
 import { roomServiceRoutes } from './http/roomservice/roomservice.routes.js';
 import { tokenRoom, userRoom } from './realtime/events.js';
 import { type AppSocketServer, createSocketServer } from './realtime/socket-server.js';
@@ -58,7 +61,8 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     genReqId: () => randomUUID(),
-    requestIdHeader: 'x-request-id',
+    // A client's x-request-id is not trusted (it would be logged and echoed as ours).
+    requestIdHeader: false,
     bodyLimit: config.bodyLimitBytes,
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -66,14 +70,21 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
   app.decorateRequest('user', null);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    reply.header('x-content-type-options', 'nosniff');
+    // Answers are per user and change with every write: no cache may keep one (the panel's files set their own).
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
 
+  useGuardedJsonParser(app);
   await app.register(formbody);
-  // After authentication (preHandler), so a limit is per user; routes without a user (login) count per IP.
+  enforceEdgeRules(app);
+  // After authentication (preHandler), so a limit is per user; routes without a user (login) count per
+  // IP. Counters live in Redis by family and caller, shared by the family's routes and every process.
   await app.register(rateLimit, {
     global: false,
     hook: 'preHandler',
-    keyGenerator: (request) => (request.user ? `user:${request.user.id}` : `ip:${request.ip}`),
+    keyGenerator: rateLimitCaller,
+    store: sharedRedisStore(context.redis, config.redisPrefix),
   });
   await app.register(idempotency, { redis: context.redis, prefix: config.redisPrefix });
   await app.register(swagger, {
@@ -91,9 +102,9 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  if (config.docsEnabled) await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  registerMetrics(app, context.metrics);
+  registerMetrics(app, context.metrics, config.metrics);
   await app.register(healthRoutes, {
     probes: {
       postgres: () => context.database.ping(),
@@ -132,7 +143,8 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
     await paidCall.register(paidCallGiftRoutes, { context });
     await paidCall.register(paidCallCallRoutes, {
       calls: context.calls,
-      applyRateLimit: { max: config.rateLimitPerMinute, timeWindow: 60_000 },
+      applyRateLimit: familyRateLimit('applies', config.rateLimits),
+      startRateLimit: familyRateLimit('startCall', config.rateLimits),
     });
     await paidCall.register(paidCallPresenceRoutes, {
       presence: context.presenceService,
@@ -146,7 +158,7 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
     await paidCall.register(paidCallRecordRoutes, { screens: createRecordScreens(money) });
     await paidCall.register(paidCallGiftSendingRoutes, {
       giftSending: context.giftSending,
-      rateLimit: { max: config.rateLimitPerMinute, timeWindow: 60_000 },
+      rateLimit: familyRateLimit('gifts', config.rateLimits),
     });
     await paidCall.register(paidCallOrderRoutes, { db: context.database.db });
     await paidCall.register(paidCallModerationRoutes, { moderation: context.moderation });

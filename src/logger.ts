@@ -31,6 +31,31 @@ export function prettyTransport(output: LogOutput): TransportSingleOptions | und
   };
 }
 
+/** Query parameters whose value is a credential, compared after decoding (`tok%65n` is `token`). */
+const SECRET_PARAMETERS = new Set(['token', 'access_token', 'code', 'key', 'sign', 'password']);
+
+/**
+ * The URL as logged: the path, then the query as the server parsed it (so what the app accepted as a
+ * token is what is hidden, however it was spelled), credentials replaced by `[redacted]`.
+ */
+export function redactedUrl(url: string, parsedQuery?: unknown): string {
+  const mark = url.indexOf('?');
+  if (mark === -1) return url;
+  let entries: [string, string][];
+  if (parsedQuery && typeof parsedQuery === 'object') {
+    entries = Object.entries(parsedQuery).flatMap(([key, value]): [string, string][] =>
+      (Array.isArray(value) ? value : [value]).map((item): [string, string] => [key, String(item)]),
+    );
+  } else {
+    entries = [...new URLSearchParams(url.slice(mark + 1))];
+  }
+  const query = entries.map(
+    ([key, value]) =>
+      `${encodeURIComponent(key)}=${SECRET_PARAMETERS.has(key.trim().toLowerCase()) ? '[redacted]' : encodeURIComponent(value)}`,
+  );
+  return `${url.slice(0, mark)}?${query.join('&')}`;
+}
+
 /**
  * The one logger of a process, shared by Fastify and the background work. Credentials are
  * redacted wherever they could appear: tokens in headers, bodies and query strings, vendor secrets.
@@ -63,9 +88,9 @@ export function createLogger(
       censor: '[redacted]',
     },
     serializers: {
-      req: (request: { method: string; url: string; id: string }) => ({
+      req: (request: { method: string; url: string; id: string; query?: unknown }) => ({
         method: request.method,
-        url: request.url.replace(/([?&]token=)[^&]*/g, '$1[redacted]'),
+        url: redactedUrl(request.url, request.query),
         id: request.id,
       }),
     },

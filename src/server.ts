@@ -94,7 +94,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   }
   const address = await app.listen({ port: config.port, host: config.host });
   if (admin.generated) bootLog(`ADMIN_TOKEN was not set; admin token: ${admin.token}`);
-  bootLog(`listening on ${address} (docs at ${address}/docs)`);
+  bootLog(`listening on ${address}${config.docsEnabled ? ` (docs at ${address}/docs)` : ''}`);
 
   let closing: Promise<void> | undefined;
   const close = () => {

@@ -115,8 +115,19 @@ export const ConfigSchema = Type.Object({
    * (and ends them, reason `state_lost`); it also runs once at start.
    */
   RECONCILE_EVERY_MS: Type.Integer({ default: 60_000, minimum: 100 }),
-  /** Requests per minute per client on login, call applies and gifts. */
+  /** Requests per minute per user (per IP before login) in each limited family of routes, unless set below. */
   RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 120, minimum: 1 }),
+  /** Per family: call applies (callGirl, callApplyGirl, callApplyMan together), startCall, gifts, recharge orders, logins. */
+  RATE_LIMIT_APPLIES_PER_MINUTE: Type.Optional(Type.Integer({ minimum: 1 })),
+  RATE_LIMIT_START_CALLS_PER_MINUTE: Type.Optional(Type.Integer({ minimum: 1 })),
+  RATE_LIMIT_GIFTS_PER_MINUTE: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** Recharge orders (createOrder, POST qlive_pay/ together): few a minute is plenty for a person. */
+  RATE_LIMIT_ORDERS_PER_MINUTE: Type.Integer({ default: 10, minimum: 1 }),
+  RATE_LIMIT_LOGINS_PER_MINUTE: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** Serve the OpenAPI UI and document at /docs; default: on unless NODE_ENV is production. */
+  DOCS_ENABLED: Type.Optional(Type.Boolean()),
+  /** Bearer token /metrics requires; unset: /metrics is open outside production and off in production. */
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   /** Largest accepted request body. */
   BODY_LIMIT_BYTES: Type.Integer({ default: 65_536, minimum: 1024 }),
   /** pino level. */

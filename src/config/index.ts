@@ -3,6 +3,11 @@ import { type WechatPayConfig, wechatPayConfig } from './wechat-pay.js';
 
 export { ConfigError };
 
+/** Routes limited together: applying by callGirl or by callApplyGirl spends the same allowance. */
+export const RATE_FAMILIES = ['applies', 'startCall', 'gifts', 'orders', 'logins'] as const;
+export type RateFamily = (typeof RATE_FAMILIES)[number];
+export type RateLimitsPerMinute = Record<RateFamily, number>;
+
 export interface AppConfig {
   nodeEnv: string | undefined;
   production: boolean;
@@ -55,7 +60,12 @@ export interface AppConfig {
   wechat: { appId: string; appSecret: string; apiBase: string; development: boolean };
   wechatPay: WechatPayConfig;
   rateLimitPerMinute: number;
+  /** Allowance per minute and caller of each family of limited routes. */
+  rateLimits: RateLimitsPerMinute;
   bodyLimitBytes: number;
+  docsEnabled: boolean;
+  /** token null: /metrics needs none (outside production only). */
+  metrics: { enabled: boolean; token: string | null };
   logLevel: RawConfig['LOG_LEVEL'];
   /** Names of the variables that fell back to development values; logged at start. */
   developmentFallbacks: string[];
@@ -155,7 +165,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     wechatPay: wechatPayConfig(raw, developmentFallbacks),
     rateLimitPerMinute: raw.RATE_LIMIT_PER_MINUTE,
+    rateLimits: {
+      applies: raw.RATE_LIMIT_APPLIES_PER_MINUTE ?? raw.RATE_LIMIT_PER_MINUTE,
+      startCall: raw.RATE_LIMIT_START_CALLS_PER_MINUTE ?? raw.RATE_LIMIT_PER_MINUTE,
+      gifts: raw.RATE_LIMIT_GIFTS_PER_MINUTE ?? raw.RATE_LIMIT_PER_MINUTE,
+      orders: raw.RATE_LIMIT_ORDERS_PER_MINUTE,
+      logins: raw.RATE_LIMIT_LOGINS_PER_MINUTE ?? raw.RATE_LIMIT_PER_MINUTE,
+    },
     bodyLimitBytes: raw.BODY_LIMIT_BYTES,
+    docsEnabled: raw.DOCS_ENABLED ?? !production,
+    metrics: {
+      enabled: raw.METRICS_TOKEN !== undefined || !production,
+      token: raw.METRICS_TOKEN ?? null,
+    },
     logLevel: raw.LOG_LEVEL,
     developmentFallbacks,
   };

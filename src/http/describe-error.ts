@@ -24,6 +24,19 @@ export function fieldOf(issue: ValidationIssue | undefined): string | undefined 
   return path || undefined;
 }
 
+/** SQLSTATE class 22 (data exception), on the error or the driver error it wraps. */
+function isDataException(error: unknown): boolean {
+  for (
+    let current = error as { code?: unknown; cause?: unknown } | undefined, depth = 0;
+    current && depth < 4;
+    depth++
+  ) {
+    if (typeof current.code === 'string' && /^22[0-9A-Z]{3}$/.test(current.code)) return true;
+    current = current.cause as typeof current;
+  }
+  return false;
+}
+
 /**
  * Turns anything a route can throw into one status + message, the single mapping every envelope
  * formats. Internals of a 5xx never leave the server.
@@ -67,6 +80,10 @@ export function describeError(error: unknown): DescribedError {
     fastifyError.statusCode < 500
   ) {
     return { status: fastifyError.statusCode, kind: 'bad_request', message: fastifyError.message };
+  }
+  if (isDataException(error)) {
+    // Postgres refused a value (out of range, bad encoding): the request's fault, never a 500.
+    return { status: 400, kind: 'bad_request', message: 'a value is out of range or not valid text' };
   }
   if (isOutage(error)) {
     return { status: 503, kind: 'unavailable', message: 'service temporarily unavailable, retry shortly' };

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
@@ -8,7 +9,12 @@ export function createMetricsRegistry(): Registry {
   return registry;
 }
 
-export function registerMetrics(app: FastifyInstance, registry: Registry): void {
+/** `token`: the bearer /metrics requires (null: none); not `enabled`: no /metrics at all. */
+export function registerMetrics(
+  app: FastifyInstance,
+  registry: Registry,
+  access: { enabled: boolean; token: string | null },
+): void {
   const duration = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP request duration by route and status',
@@ -26,7 +32,16 @@ export function registerMetrics(app: FastifyInstance, registry: Registry): void 
       reply.elapsedTime / 1000,
     );
   });
-  app.get('/metrics', { schema: { hide: true }, config: { auth: false } }, async (_request, reply) => {
+  if (!access.enabled) return;
+  const expected = access.token === null ? null : Buffer.from(`Bearer ${access.token}`);
+  app.get('/metrics', { schema: { hide: true }, config: { auth: false } }, async (request, reply) => {
+    if (expected) {
+      const given = Buffer.from(request.headers.authorization ?? '');
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+        reply.header('www-authenticate', 'Bearer');
+        return reply.status(401).send({ code: 401, message: 'metrics need the METRICS_TOKEN bearer token' });
+      }
+    }
     reply.header('content-type', registry.contentType);
     return registry.metrics();
   });

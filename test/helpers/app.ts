@@ -108,7 +108,10 @@ export async function startTestServer(
     close: async () => {
       // No test may provoke a 500: every failure a client can cause has its own 4xx (503 is an outage,
       // 502 a vendor refusing, e.g. RoomService code 6 when Tencent IM will not create the group).
-      const metrics = await fetch(`${server.url}/metrics`).then(
+      const metricsToken = env.METRICS_TOKEN;
+      const metrics = await fetch(`${server.url}/metrics`, {
+        headers: metricsToken ? { authorization: `Bearer ${metricsToken}` } : {},
+      }).then(
         (response) => response.text(),
         () => '', // already stopped (a restart test); its own checks ran before
       );

@@ -30,6 +30,11 @@ describe('logs', () => {
     const { token } = created.body as { token: string };
     await postTo(server, '/app/user/getCurrentUserInfo', { token });
     await postTo(server, `/app/user/getCurrentUserInfo?token=${token}`, {});
+    // Spellings the query parser decodes to `token`: accepted, so they must be hidden too.
+    const accepted = await postTo(server, `/app/user/getCurrentUserInfo?tok%65n=${token}`, {});
+    expect(accepted.status).toBe(200);
+    await postTo(server, `/app/user/getCurrentUserInfo?%74oken=${token}&page=1`, {});
+    await fetch(`${server.url}/no/such/route?tok%65n=${token}`);
     await postTo(server, '/app/user/getCurrentUserInfo', {}, { authorization: `Bearer ${token}` });
     await fetch(`${server.url}/wx/api/qlive/qlive_gift/`, {
       headers: { authorization: `QLiveToken ${token}` },

@@ -2,14 +2,16 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { PublicCallView } from '../../calls/call-view.js';
 import type { CallsService } from '../../calls/calls.service.js';
+import type { familyRateLimit } from '../rate-limits.js';
 import { userWithRole } from '../request-user.js';
 import { Id } from '../schemas.js';
 import { ok, paidCallBody, paidCallResponse } from './envelope.js';
 
 export interface CallRoutesDeps {
   calls: CallsService;
-  /** Per-client limit on call applies (abuse: ringing everyone). */
-  applyRateLimit: { max: number; timeWindow: number };
+  /** The applies family's limit, shared by the three apply routes (abuse: ringing everyone). */
+  applyRateLimit: ReturnType<typeof familyRateLimit>;
+  startRateLimit: ReturnType<typeof familyRateLimit>;
 }
 
 /** What every call endpoint answers beside the envelope, so a client always learns the instance. */
@@ -39,7 +41,7 @@ const TargetBody = paidCallBody({ targetUserId: Id });
 /** `/app/live/*` endpoints of the call flow: apply → ring → reply → live → hang up. */
 export const paidCallCallRoutes: FastifyPluginAsyncTypebox<CallRoutesDeps> = async (
   app,
-  { calls, applyRateLimit },
+  { calls, applyRateLimit, startRateLimit },
 ) => {
   const tags = ['paid-call: calls'];
   const limited = { rateLimit: applyRateLimit };
@@ -93,7 +95,10 @@ export const paidCallCallRoutes: FastifyPluginAsyncTypebox<CallRoutesDeps> = asy
   app.post(
     '/app/live/startCall',
     // Charges the first minute: a retry with the same Idempotency-Key gets the same answer.
-    { schema: { tags, body: TargetBody, response: { 200: CallResponse } }, config: { idempotent: true } },
+    {
+      schema: { tags, body: TargetBody, response: { 200: CallResponse } },
+      config: { idempotent: true, rateLimit: startRateLimit },
+    },
     async (request) =>
       ok(callFields(await calls.start(userWithRole(request, 'anchor'), request.body.targetUserId))),
   );

@@ -2,14 +2,15 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { badRequest } from '../../errors.js';
 import type { GiftSendingService } from '../../gifts/gift-sending.service.js';
+import type { familyRateLimit } from '../rate-limits.js';
 import { userWithRole } from '../request-user.js';
 import { Id } from '../schemas.js';
 import { ok, paidCallBody, paidCallResponse } from './envelope.js';
 
 export interface GiftSendingRoutesDeps {
   giftSending: GiftSendingService;
-  /** Per-client limit on gifts (README: login, call applies and gifts are limited). */
-  rateLimit: { max: number; timeWindow: number };
+  /** The gifts family's limit (shared with QLive push_gift). */
+  rateLimit: ReturnType<typeof familyRateLimit>;
 }
 
 const RequestId = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$' });

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
 import { badRequest } from '../../errors.js';
+import { familyRateLimit } from '../rate-limits.js';
 import { StringEnum } from '../schemas.js';
 import { ok, paidCallBody, paidCallResponse } from './envelope.js';
 
@@ -34,7 +35,7 @@ export const paidCallLoginRoutes: FastifyPluginAsyncTypebox<{ context: AppContex
           }),
         },
       },
-      config: { auth: false, rateLimit: { max: context.config.rateLimitPerMinute, timeWindow: 60_000 } },
+      config: { auth: false, rateLimit: familyRateLimit('logins', context.config.rateLimits) },
     },
     async (request) => {
       const { code, role, encryptedData, iv } = request.body;

@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
 import { notifyUrlFor } from '../qlive/pay.routes.js';
 import { yuan } from '../qlive/wire-format.js';
+import { familyRateLimit } from '../rate-limits.js';
 import { userWithRole } from '../request-user.js';
 import { Id } from '../schemas.js';
 import { ok, paidCallBody, paidCallResponse } from './envelope.js';
@@ -72,7 +73,7 @@ export const paidCallRechargeRoutes: FastifyPluginAsyncTypebox<{ context: AppCon
           }),
         },
       },
-      config: { idempotent: true },
+      config: { idempotent: true, rateLimit: familyRateLimit('orders', context.config.rateLimits) },
     },
     async (request) => {
       const guest = userWithRole(request, 'guest');

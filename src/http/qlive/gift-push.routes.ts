@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
 import { badRequest } from '../../errors.js';
+import { familyRateLimit } from '../rate-limits.js';
 import { currentUser } from '../request-user.js';
 import { Id } from '../schemas.js';
 
@@ -37,7 +38,7 @@ export const qliveGiftPushRoutes: FastifyPluginAsyncTypebox<{ context: AppContex
       },
       // idempotent: a retry with the same Idempotency-Key replays the first answer (src/http/idempotency.ts);
       // the ledger key below would refuse to charge it twice anyway.
-      config: { idempotent: true, rateLimit: { max: context.config.rateLimitPerMinute, timeWindow: 60_000 } },
+      config: { idempotent: true, rateLimit: familyRateLimit('gifts', context.config.rateLimits) },
     },
     async (request) => {
       const sender = currentUser(request);

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { guardedJsonParser } from '../json-body.js';
 
 /**
  * The mini-program's `wx.request` sends `Content-Type: application/json` even with no data, and
@@ -6,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
  * instead of Fastify's "Body cannot be empty" 400. Call inside an encapsulated scope.
  */
 export function acceptEmptyJsonBodies(app: FastifyInstance): void {
-  const parseJson = app.getDefaultJsonParser('error', 'error');
+  const parseJson = guardedJsonParser(app);
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');

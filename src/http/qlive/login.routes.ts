@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
 import { badRequest } from '../../errors.js';
+import { familyRateLimit } from '../rate-limits.js';
 import { currentUser } from '../request-user.js';
 import { detailOk } from './envelope.js';
 
@@ -32,7 +33,7 @@ export const qliveLoginRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }
 ) => {
   const tags = ['qlive: login'];
   const { live, wechatSignIn, qlive } = context;
-  const limited = { auth: false, rateLimit: { max: context.config.rateLimitPerMinute, timeWindow: 60_000 } };
+  const limited = { auth: false, rateLimit: familyRateLimit('logins', context.config.rateLimits) };
   const checkAppId = (appId: string) => {
     if (appId !== context.config.wechat.appId) throw badRequest('appId is not this mini-program', 'appId');
   };

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
 import { describeError } from '../describe-error.js';
+import { familyRateLimit } from '../rate-limits.js';
 import { currentUser } from '../request-user.js';
 import { Id } from '../schemas.js';
 import { qliveDateTime, yuan } from './wire-format.js';
@@ -70,7 +71,7 @@ export const qlivePayRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }> 
           }),
         },
       },
-      config: { idempotent: true },
+      config: { idempotent: true, rateLimit: familyRateLimit('orders', context.config.rateLimits) },
     },
     async (request) => {
       const user = currentUser(request);
