@@ -93,7 +93,7 @@ export async function createAppContext(options: ContextOptions) {
   const redis = redisClient(redisTarget, 'commands');
   const prefix = config.redisPrefix;
   let io: AppSocketServer | undefined;
-  const metrics = createMetricsRegistry();
+  const metrics = createMetricsRegistry(database);
   const im = createTencentIm({
     tencent: config.tencent,
     redis,

@@ -11,6 +11,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { guardPoolCheckouts } from './pool-guard.js';
 import * as schema from './schema/index.js';
+import { countStatements } from './statement-count.js';
 
 export type Schema = typeof schema;
 /** The one database type the services use; both drivers implement it. */
@@ -21,6 +22,8 @@ export interface Database {
   driver: 'postgres' | 'pglite';
   /** Cheap round trip for /healthz. */
   ping(): Promise<void>;
+  /** Statements (each one round trip) sent so far by this process; null for the embedded PGlite. */
+  statementsSent(): number | null;
   close(): Promise<void>;
 }
 
@@ -65,6 +68,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     // connection killed mid-transaction would otherwise crash the process; the query itself fails.
     pool.on('connect', (client) => client.on('error', () => {}));
     guardPoolCheckouts(pool);
+    const statementsSent = countStatements(pool);
     const db = drizzleNodePg({ client: pool, schema }) as unknown as Db;
     await withMigrationLock(pool, () => migrateNodePg(db as never, { migrationsFolder: MIGRATIONS_FOLDER }));
     return {
@@ -73,6 +77,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       ping: async () => {
         await pool.query('select 1');
       },
+      statementsSent,
       close: () => pool.end(),
     };
   }
@@ -87,6 +92,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     ping: async () => {
       await client.query('select 1');
     },
+    statementsSent: () => null,
     close: () => client.close(),
   };
 }

@@ -1,11 +1,24 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
-/** A registry per app instance, so several apps in one test process do not share counters. */
-export function createMetricsRegistry(): Registry {
+/**
+ * A registry per app instance, so several apps in one test process do not share counters.
+ * `statementsSent` reads the database's own count (see db/statement-count.ts) at each scrape.
+ */
+export function createMetricsRegistry(sources: { statementsSent(): number | null }): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  new Counter({
+    name: 'pg_statements_sent_total',
+    help: 'Statements this process sent to Postgres, each one round trip (0 on the embedded PGlite, which is not counted)',
+    registers: [registry],
+    collect() {
+      const sent = sources.statementsSent();
+      this.reset();
+      if (sent !== null) this.inc(sent);
+    },
+  });
   return registry;
 }
 

@@ -9,6 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createEmptyDatabase } from '../helpers/database.js';
 import { deleteKeysWithPrefix } from '../helpers/redis.js';
@@ -234,14 +235,24 @@ async function measureCallSetup(
   const rates = process.env.BENCH_SETUP_RATES?.split(',').map(Number) ?? (quick ? [50] : [50, 100, 200]);
   for (const rate of rates) {
     const usage = await cpuWindow(server);
+    const cost = await costWindow(server);
     const measured = await callSetup({ baseUrl: base, pairs, rate, durationMs: seconds(5) });
-    const outcome = { ...measured, ...(await usage.end()) };
+    const window = await usage.end();
+    // The window also holds the hang-ups and settlements of the measured calls, so these are the
+    // cost of a whole short call; test/integration/cost counts setup alone, exactly.
+    const perCall = await cost.end(measured.completed, window.serverCpuSeconds);
+    const outcome = { ...measured, ...window, perCall };
     setups[rate] = outcome;
     if (outcome.failed === 0 && outcome.setup.p99Ms < 100) sustained = rate;
     report(
       `call setup at ${rate}/s`,
       `push p99 ${fmt(outcome.toCalleePush.p99Ms)} ms`,
       `p50 ${fmt(outcome.toCalleePush.p50Ms)}; setup p50/p99 ${fmt(outcome.setup.p50Ms)}/${fmt(outcome.setup.p99Ms)} ms; ${outcome.completed}/${outcome.offered} ok; CPU server ${fmt(outcome.serverCpuPercent, 0)}% / machine ${fmt(outcome.machineCpuPercent, 0)}%`,
+    );
+    report(
+      `  per call at ${rate}/s (setup, hang-up, settlement)`,
+      `${fmt(perCall.serverCpuMs, 2)} ms server CPU`,
+      `Redis ${fmt(perCall.redisCommands, 0)} commands / ${fmt(perCall.redisRoundTrips, 0)} round trips; Postgres ${fmt(perCall.postgresStatements, 1)} statements`,
     );
   }
   results.callSetup = { byRate: setups, highestRateWithSetupP99Under100ms: sustained };
@@ -388,6 +399,40 @@ async function cpuWindow(server: Child) {
         machineCpuPercent:
           total > 0 ? (1 - (machineAfter.idle - machineBefore.idle) / total) * 100 : Number.NaN,
         serverRssMB: serverAfter.rssBytes / 2 ** 20,
+        serverCpuSeconds: serverAfter.cpuSeconds - serverBefore.cpuSeconds,
+      };
+    },
+  };
+}
+
+/**
+ * What the server asked of Redis and Postgres over a window: Redis's own INFO counters (commands,
+ * those run by scripts included, and socket reads, i.e. round trips; the bench's Redis serves nobody
+ * else while it runs) and the server's pg_statements_sent_total from /metrics.
+ */
+async function costWindow(server: Child) {
+  const redis = new Redis(TEST_REDIS_URL);
+  const read = async () => {
+    const info = await redis.info('all');
+    const commands = [...info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)]
+      .filter((match) => match[1] !== 'info')
+      .reduce((sum, match) => sum + Number(match[2]), 0);
+    const reads = Number(info.match(/^total_reads_processed:(\d+)/m)?.[1]);
+    const metrics = await fetch(`${server.url}/metrics`).then((response) => response.text());
+    const statements = Number(metrics.match(/^pg_statements_sent_total (\d+)/m)?.[1]);
+    return { commands, reads, statements };
+  };
+  const before = await read();
+  return {
+    async end(calls: number, serverCpuSeconds: number) {
+      const after = await read();
+      redis.disconnect();
+      const per = (n: number) => (calls > 0 ? n / calls : Number.NaN);
+      return {
+        redisCommands: per(after.commands - before.commands),
+        redisRoundTrips: per(after.reads - before.reads),
+        postgresStatements: per(after.statements - before.statements),
+        serverCpuMs: per(serverCpuSeconds * 1000),
       };
     },
   };
