@@ -12,7 +12,8 @@
  *
  * Notices follow the effects, so when an effect sends the instance's next event itself, the next
  * transition's notice goes out first; the late one is flagged `superseded` (checked against the
- * stored version just before the call), and the host should not push its view to clients.
+ * stored version just before the call, for batches with named effects or recovered ones), and the
+ * host should not push its view to clients.
  */
 import type { DelayedEvents } from './delayed-events.js';
 import type { MachineStore, OutboxBatch } from './machine-store.js';
@@ -168,7 +169,11 @@ export class BatchRunner<K extends string> {
     if (!onTransition) return;
     const { kind, id, batch, view, recovered } = args;
     try {
-      const latest = await store.currentVersion(kind, id);
+      // Only an effect can send the instance its next event before this notice goes out (and a
+      // recovered batch may be long overtaken); a batch of nothing but timers is announced right
+      // after its save, so the read that would catch a newer version is spared.
+      const mayBeOvertaken = recovered || batch.effects.some((effect) => effect.type === 'effect');
+      const latest = mayBeOvertaken ? await store.currentVersion(kind, id) : null;
       await onTransition({
         kind,
         id,

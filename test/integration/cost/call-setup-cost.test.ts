@@ -16,7 +16,7 @@ import { connectClient, type TestClient } from '../../helpers/clients.js';
 import { useTestRedisUrl } from '../../helpers/services.js';
 
 /** Today's counts; lower them when a change makes setup cheaper, never raise them to make a change pass. */
-const BUDGET = { redisCommands: 177, redisRoundTrips: 36, postgresStatements: 6 };
+const BUDGET = { redisCommands: 174, redisRoundTrips: 36, postgresStatements: 6 };
 
 let redisDir: string;
 let redis: PrivateRedis;
@@ -118,6 +118,8 @@ describe('the cost of one call setup', () => {
       postgresStatements: median(steady.map((m) => m.statements)),
     };
     const detail = JSON.stringify({ cost, lastRound: measured.at(-1) });
+    // The figures go in the README's Performance section; printed so a run shows them.
+    console.info(`call setup cost: ${JSON.stringify(cost)} (budget ${JSON.stringify(BUDGET)})`);
     expect(cost.redisCommands, detail).toBeLessThanOrEqual(BUDGET.redisCommands);
     expect(cost.redisRoundTrips, detail).toBeLessThanOrEqual(BUDGET.redisRoundTrips);
     expect(cost.postgresStatements, detail).toBeLessThanOrEqual(BUDGET.postgresStatements);
