@@ -74,7 +74,13 @@ export type CallEvent =
   | { type: 'ACCEPT'; by: number; at: number }
   | { type: 'ROOM_CREATED'; by: number; roomId: string; at: number }
   | { type: 'REFUSE'; by: number; at: number }
-  | { type: 'START'; by: number; at: number }
+  | {
+      type: 'START';
+      by: number;
+      at: number;
+      /** The guest's diamonds after startCall charged minute 1 itself (its outcome decided the answer). */
+      firstMinutePaid?: { guestDiamonds: number };
+    }
   | { type: 'HANGUP'; by: number; at: number }
   | { type: 'SERVER_HANGUP'; by: string; at: number }
   | { type: 'BAN'; userId: number; banType: 'account' | 'stream'; title: string; at: number }

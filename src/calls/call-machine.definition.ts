@@ -1,4 +1,4 @@
-import { type CallContext, type CallSnapshot, callMachine } from '../../machines/call.js';
+import { type CallContext, type CallEvent, type CallSnapshot, callMachine } from '../../machines/call.js';
 import type { MinuteCharge, MinuteResult } from '../billing/call-billing.js';
 import type { Db } from '../db/client.js';
 import type { RuntimeEvent } from '../runtime/index.js';
@@ -28,6 +28,13 @@ export interface CallEffectsDeps {
  * failure becomes CHARGE_FAILED), `settleCall` writes the call record from the ledger, frees both
  * parties and answers SETTLED. Both are idempotent, so a re-run after a crash changes nothing.
  */
+/** startCall charged minute 1 before sending START (calls.service.ts `start`): its outcome, or null. */
+function firstMinutePaidBy(event: RuntimeEvent): MinuteResult | null {
+  const paid =
+    event.type === 'START' ? (event as Extract<CallEvent, { type: 'START' }>).firstMinutePaid : undefined;
+  return paid ? { outcome: 'already', guestDiamonds: paid.guestDiamonds } : null;
+}
+
 export function callMachineDefinition(deps: CallEffectsDeps) {
   return defineMachine({
     machine: callMachine,
@@ -35,27 +42,30 @@ export function callMachineDefinition(deps: CallEffectsDeps) {
     // Minute n is scheduled once per call: its job is `call-<id>-minute-<n>` whoever scheduled it.
     oneShotTimers: /^minute-\d+$/,
     effects: {
-      chargeMinute: async ({ id, params, snapshot }) => {
+      chargeMinute: async ({ id, params, snapshot, event }) => {
         const context = (snapshot as CallSnapshot | null)?.context ?? (await deps.context(id));
         if (!context) return;
-        const { outcome, guestDiamonds } = await deps.chargeMinute({
-          callId: id,
-          minute: params.minute,
-          guestId: context.guestId,
-          anchorId: context.anchorId,
-          diamonds: context.unitPriceDiamonds,
-          points: context.unitPricePoints,
-          ...(params.minute === 1
-            ? {
-                call: {
-                  initiator: context.initiator,
-                  createdAt: context.at,
-                  acceptedAt: context.acceptedAt ?? null,
-                  startedAt: context.startedAt ?? null,
-                },
-              }
-            : {}),
-        });
+        const paidByStart = params.minute === 1 ? firstMinutePaidBy(event) : null;
+        const { outcome, guestDiamonds } =
+          paidByStart ??
+          (await deps.chargeMinute({
+            callId: id,
+            minute: params.minute,
+            guestId: context.guestId,
+            anchorId: context.anchorId,
+            diamonds: context.unitPriceDiamonds,
+            points: context.unitPricePoints,
+            ...(params.minute === 1
+              ? {
+                  call: {
+                    initiator: context.initiator,
+                    createdAt: context.at,
+                    acceptedAt: context.acceptedAt ?? null,
+                    startedAt: context.startedAt ?? null,
+                  },
+                }
+              : {}),
+          }));
         if (outcome === 'insufficient') {
           await deps.send(id, { type: 'CHARGE_FAILED', minute: params.minute });
           return;

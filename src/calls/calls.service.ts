@@ -110,10 +110,20 @@ export function createCallsService(deps: CallsServiceDeps) {
     return instance;
   }
 
-  async function sendByParty(instance: InstanceState, type: PartyEvent, by: number): Promise<PublicCallView> {
+  async function sendByParty(
+    instance: InstanceState,
+    type: PartyEvent,
+    by: number,
+    details: Record<string, unknown> = {},
+  ): Promise<PublicCallView> {
     const callId = (instance.snapshot as CallSnapshot).context.callId;
     // The instance was just read: the runtime starts from it instead of reading it again.
-    const result = await runtime.send('call', callId, { type, by }, { actor: String(by), basis: instance });
+    const result = await runtime.send(
+      'call',
+      callId,
+      { type, by, ...details },
+      { actor: String(by), basis: instance },
+    );
     if (!result.applied) {
       throw conflict(
         `call ${callId} is ${String((result.snapshot as CallSnapshot).value)}: ${type} does not apply`,
@@ -187,29 +197,37 @@ export function createCallsService(deps: CallsServiceDeps) {
     /**
      * startCall: the anchor goes live once the first minute is paid. The charge itself decides, not
      * a balance read before it (a gift could spend the diamonds in between): the minute is charged
-     * under its ledger key first, and only a charged minute lets START through; the machine's own
-     * charge of minute 1 on entering `live` then finds it already paid.
+     * under its ledger key first (with the facts a lost call is settled from), and only a charged
+     * minute lets START through. START says what was paid, so the machine's charge of minute 1 on
+     * entering `live` costs no second statement.
      */
     async start(anchor: User, guestId: number): Promise<PublicCallView> {
       requireAllowed('mayCall', anchor, 'you are banned');
       const instance = await callWith(anchor, guestId, 'targetUserId');
       const snapshot = instance.snapshot as CallSnapshot;
-      if (snapshot.can({ type: 'START', by: anchor.id, at: Date.now() })) {
-        const { context } = snapshot;
-        const { outcome } = await deps.chargeMinute({
-          callId: context.callId,
-          minute: 1,
-          guestId: context.guestId,
-          anchorId: context.anchorId,
-          diamonds: context.unitPriceDiamonds,
-          points: context.unitPricePoints,
-        });
-        if (outcome === 'insufficient')
-          throw paymentRequired(
-            `the guest cannot pay the first minute (${context.unitPriceDiamonds} diamonds)`,
-          );
-      }
-      return sendByParty(instance, 'START', anchor.id);
+      const at = Date.now();
+      if (!snapshot.can({ type: 'START', by: anchor.id, at }))
+        return sendByParty(instance, 'START', anchor.id);
+      const { context } = snapshot;
+      const { outcome, guestDiamonds } = await deps.chargeMinute({
+        callId: context.callId,
+        minute: 1,
+        guestId: context.guestId,
+        anchorId: context.anchorId,
+        diamonds: context.unitPriceDiamonds,
+        points: context.unitPricePoints,
+        call: {
+          initiator: context.initiator,
+          createdAt: context.at,
+          acceptedAt: context.acceptedAt ?? null,
+          startedAt: at,
+        },
+      });
+      if (outcome === 'insufficient')
+        throw paymentRequired(
+          `the guest cannot pay the first minute (${context.unitPriceDiamonds} diamonds)`,
+        );
+      return sendByParty(instance, 'START', anchor.id, { at, firstMinutePaid: { guestDiamonds } });
     },
 
     /** hangUpMan / hangUpGirl: either party ends the call (cancel, refuse or hang up, by state). */

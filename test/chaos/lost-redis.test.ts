@@ -73,6 +73,9 @@ describe('losing Redis entirely', () => {
       });
       expect(Number(record.diamonds)).toBe(ledger.diamonds);
       expect(Number(record.diamonds)).toBe(ledger.minutes * 60);
+      // What only the machine knew (when she accepted, when it went live) came from minute 1's ledger entry.
+      expect(record.accepted_at).toBeInstanceOf(Date);
+      expect(record.started_at.getTime()).toBeGreaterThanOrEqual(record.accepted_at.getTime());
 
       // His settlement screen is complete, and his balance is what he had less what the ledger took.
       const screen = await post('/app/live/getCallResultGuest', {
