@@ -23,6 +23,10 @@ export async function runHttpLoad(options: {
   url: string;
   method: 'GET' | 'POST';
   body?: (i: number) => unknown;
+  /** The i-th request's path and query (default: the url's). */
+  path?: (i: number) => string;
+  /** Whether an answer counts as a success (default: any status below 400). */
+  accept?: (body: string, status: number) => boolean;
   headers?: Record<string, string>;
   connections: number;
   durationMs: number;
@@ -37,13 +41,14 @@ export async function runHttpLoad(options: {
 
   const one = () =>
     new Promise<void>((resolve) => {
-      const payload = options.body ? JSON.stringify(options.body(counter++)) : undefined;
+      const i = counter++;
+      const payload = options.body ? JSON.stringify(options.body(i)) : undefined;
       const sent = performance.now();
       const request = http.request(
         {
           host: target.hostname,
           port: target.port,
-          path: target.pathname + target.search,
+          path: options.path ? options.path(i) : target.pathname + target.search,
           method: options.method,
           agent,
           headers: {
@@ -54,9 +59,15 @@ export async function runHttpLoad(options: {
           },
         },
         (response) => {
-          response.resume();
+          const chunks: Buffer[] = [];
+          if (options.accept) response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          else response.resume();
           response.on('end', () => {
-            if ((response.statusCode ?? 500) >= 400) errors++;
+            const status = response.statusCode ?? 500;
+            const ok = options.accept
+              ? options.accept(Buffer.concat(chunks).toString('utf8'), status)
+              : status < 400;
+            if (!ok) errors++;
             latencies.push(performance.now() - sent);
             resolve();
           });

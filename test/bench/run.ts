@@ -12,12 +12,15 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createEmptyDatabase } from '../helpers/database.js';
+import { imEnv, startFakeTencentIm } from '../helpers/fake-tencent-im.js';
 import { deleteKeysWithPrefix } from '../helpers/redis.js';
 import { startRedisCluster } from '../helpers/redis-cluster.js';
 import { TEST_REDIS_URL, uniqueName } from '../helpers/services.js';
 import { roomFanout } from './fanout.js';
+import { imNoticeDelivery } from './im-delivery.js';
 import { runHttpLoad } from './load.js';
 import { type Child, startChild, usageOf } from './processes.js';
+import { pusherHeartbeats } from './roomservice.js';
 import { type BenchUser, callSetup, createUsers, distribution, openSockets, post } from './scenarios.js';
 import { measureTransitions } from './transitions.js';
 
@@ -25,7 +28,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const quick = process.env.BENCH_QUICK === '1';
 /**
  * `BENCH_ONLY=live,setup` runs only those sections (ceilings, transitions, polling, setup, sockets,
- * live, cluster: the live-call section again with the server on a local 3-master Redis Cluster).
+ * heartbeats, im, memory, live, cluster: the live-call section again with the server on a local
+ * 3-master Redis Cluster).
  */
 const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
 const wants = (section: string) => !only || only.includes(section);
@@ -84,7 +88,7 @@ async function main() {
     // Users for the call scenarios, created once on a server that is then stopped.
     const pairCount = quick ? 100 : 300;
     let pairs: { guest: BenchUser; anchor: BenchUser }[] = [];
-    const needsServer = ['polling', 'setup', 'sockets', 'live', 'cluster'].some(wants);
+    const needsServer = ['polling', 'setup', 'sockets', 'memory', 'live', 'cluster'].some(wants);
     if (needsServer) {
       const server = await startServer({ BILLING_INTERVAL_MS: '60000' });
       const base = process.env.BENCH_URL ?? server.url;
@@ -106,6 +110,10 @@ async function main() {
       await measureSockets(fresh, adminToken, [...known, ...more].slice(0, socketCount));
       await fresh.stop();
     }
+
+    if (wants('heartbeats')) await measureHeartbeats(startServer);
+    if (wants('im')) await measureImDelivery(prefix);
+    if (wants('memory')) await measureRedisMemory(pairs, adminToken, startServer);
 
     const single = wants('live')
       ? await measureLiveCalls(database.url, pairs, startServer, 'one Redis')
@@ -257,6 +265,131 @@ async function measureCallSetup(
   }
   results.callSetup = { byRate: setups, highestRateWithSetupP99Under100ms: sustained };
   report('call setup: highest rate with p99 < 100 ms', `${sustained}/s`, 'target: push p99 < 20 ms at 200/s');
+}
+
+/** 6. RoomService pusher heartbeats: 200 rooms of one pusher each, beating as fast as 100 connections go. */
+async function measureHeartbeats(
+  startServer: (extra: Record<string, string>) => Promise<Child>,
+): Promise<void> {
+  // Real (not development) Tencent credentials give each room an IM group: the stand-in serves them.
+  const im = await startFakeTencentIm({ rateLimit: 100_000 });
+  const credentials = { sdkAppId: im.sdkAppId, secretKey: im.secretKey };
+  const server = await startServer(imEnv(im));
+  try {
+    const usage = await cpuWindow(server);
+    const beats = await pusherHeartbeats({
+      baseUrl: server.url,
+      ...credentials,
+      rooms: 200,
+      connections: 100,
+      durationMs: seconds(5),
+    });
+    const cpu = await usage.end();
+    results.heartbeats = { ...beats, ...cpu };
+    report(
+      'RoomService pusher heartbeats, one process',
+      `${fmt(beats.rps, 0)} /s`,
+      `p99 ${fmt(beats.p99Ms)} ms, p50 ${fmt(beats.p50Ms)} ms, ${beats.errors} refused, ${beats.pushers} pushers; target ≥ 20,000/s with p99 < 10 ms (≙ ${fmt((beats.rps * 7) / 1000, 0)}k pushers beating every 7 s)`,
+    );
+  } finally {
+    await server.stop();
+    await im.close();
+  }
+}
+
+/** 7. IM notices through the durable delivery queue to the IM stand-in, at Tencent's 200 calls/s. */
+async function measureImDelivery(prefix: string): Promise<void> {
+  const ratePerSecond = 200;
+  const outcome = await imNoticeDelivery({
+    redisUrl: TEST_REDIS_URL,
+    prefix: `${prefix}im:`,
+    rooms: 50,
+    messages: quick ? 600 : 2_000,
+    ratePerSecond,
+  });
+  results.imDelivery = { ...outcome, ratePerSecond };
+  report(
+    'IM group messages delivered (stand-in IM API)',
+    `${fmt(outcome.perSecond, 0)} /s`,
+    `limit ${ratePerSecond}/s; ${outcome.delivered} delivered, ${outcome.lost} lost, ${outcome.duplicates} twice, in ${fmt(outcome.seconds)} s`,
+  );
+}
+
+/**
+ * 8. Redis memory per live call and per QLive room: `used_memory` before and after holding all the
+ * pairs' calls live (and then as many rooms open), divided by their number. Everything a live call
+ * keeps in Redis counts: its machine, history, indexes, timer job and its share of the pushes.
+ */
+async function measureRedisMemory(
+  pairs: { guest: BenchUser; anchor: BenchUser }[],
+  adminToken: string,
+  startServer: (extra: Record<string, string>) => Promise<Child>,
+): Promise<void> {
+  const im = await startFakeTencentIm({ rateLimit: 100_000 });
+  const server = await startServer({ ...imEnv(im), BILLING_INTERVAL_MS: '60000' });
+  const redis = new Redis(TEST_REDIS_URL);
+  const usedMemory = async () => {
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    return Number((await redis.info('memory')).match(/^used_memory:(\d+)/m)?.[1]);
+  };
+  try {
+    const matchmakers = await createUsers(server.url, adminToken, quick ? 50 : 200, {
+      role: 'matchmaker',
+      nickname: 'bench',
+    });
+    const beforeCalls = await usedMemory();
+    for (let i = 0; i < pairs.length; i += 25) {
+      await Promise.all(
+        pairs.slice(i, i + 25).map(async ({ guest: g, anchor: a }) => {
+          await post(server.url, '/app/live/callApplyGirl', { token: g.token, targetUserId: a.userId });
+          await post(server.url, '/app/live/startCall', { token: a.token, targetUserId: g.userId });
+        }),
+      );
+    }
+    const perCall = ((await usedMemory()) - beforeCalls) / pairs.length;
+    await Promise.all(
+      pairs.map(({ guest: g, anchor: a }) =>
+        post(server.url, '/app/live/hangUpGirl', { token: g.token, targetUserId: a.userId }),
+      ),
+    );
+    const beforeRooms = await usedMemory();
+    for (let i = 0; i < matchmakers.length; i += 25) {
+      await Promise.all(
+        matchmakers.slice(i, i + 25).map(async (matchmaker) => {
+          const entered = await post(
+            server.url,
+            '/wx/api/qlive/qlive_room/matchmaker_enter/',
+            {},
+            {
+              authorization: `QLiveToken ${matchmaker.token}`,
+            },
+          );
+          if (entered.status !== 200) throw new Error(`matchmaker_enter ${entered.status}`);
+        }),
+      );
+    }
+    const perRoom = ((await usedMemory()) - beforeRooms) / matchmakers.length;
+    results.redisMemory = {
+      perCallBytes: perCall,
+      perRoomBytes: perRoom,
+      calls: pairs.length,
+      rooms: matchmakers.length,
+    };
+    report(
+      'Redis memory per live call',
+      `${fmt(perCall / 1024, 1)} KiB`,
+      `${pairs.length} calls held live; ≙ ${fmt((perCall * 1_000_000) / 2 ** 30, 1)} GiB for 1,000,000 concurrent calls`,
+    );
+    report(
+      'Redis memory per open QLive room',
+      `${fmt(perRoom / 1024, 1)} KiB`,
+      `${matchmakers.length} rooms`,
+    );
+  } finally {
+    redis.disconnect();
+    await server.stop();
+    await im.close();
+  }
 }
 
 /** 4. Idle authenticated sockets, then fan-out to a room of 1,000 of them. */
