@@ -24,7 +24,14 @@ import { Counter, type Registry } from 'prom-client';
 import { bullConnection, type RedisClient, type RedisTarget } from '../../redis/connection.js';
 import type { RuntimeLogger } from '../../runtime/index.js';
 import { createDeliveryOrder } from './delivery-order.js';
-import { IM_COMMANDS, type ImAnswer, type ImClient, type ImCommand, ImError } from './im-client.js';
+import {
+  IM_COMMANDS,
+  IM_GROUP_GONE_CODES,
+  type ImAnswer,
+  type ImClient,
+  type ImCommand,
+  ImError,
+} from './im-client.js';
 
 export const IM_QUEUE_NAME = 'tencent-im';
 
@@ -96,6 +103,16 @@ export function limiterFor(ratePerSecond: number): { max: number; duration: numb
   const rate = Math.max(2, Math.floor(ratePerSecond));
   const windows = Math.min(9, rate - 1);
   return { max: Math.floor(rate / (windows + 1)), duration: Math.ceil(1000 / windows) };
+}
+
+/** Destroying a group Tencent no longer has (dissolved in the console, expired, never made) is done, not failed. */
+function alreadyDone(call: ImCall, error: unknown): boolean {
+  return (
+    call.command === IM_COMMANDS.destroyGroup &&
+    error instanceof ImError &&
+    error.errorCode !== null &&
+    IM_GROUP_GONE_CODES.has(error.errorCode)
+  );
 }
 
 export function createImDelivery(options: ImDeliveryOptions) {
@@ -171,6 +188,16 @@ export function createImDelivery(options: ImDeliveryOptions) {
           'Tencent IM call failed; it stays queued and is retried',
         );
         throw error;
+      }
+      if (alreadyDone(call, error)) {
+        calls.inc({ command: call.command, outcome: 'ok' });
+        logger.info(
+          { callId: call.id, command: call.command },
+          'Tencent IM group already gone: nothing to destroy',
+        );
+        const next = await order.complete(call.orderKey, call.id);
+        if (next) await promote(next);
+        return;
       }
       calls.inc({ command: call.command, outcome: 'failed' });
       logger.error({ err: error, callId: call.id, command: call.command }, 'Tencent IM call given up');

@@ -250,6 +250,29 @@ describe('IM delivery queue', () => {
     expect(im.callsOf(IM_COMMANDS.sendGroupMessage).map((call) => call.errorCode)).toEqual([10_010, 0]);
   });
 
+  it('takes destroying a group Tencent no longer has as done, logging no error', async () => {
+    im = await startFakeTencentIm();
+    const groupId = await newGroup();
+    im.dissolve(groupId);
+    const delivery = startDelivery();
+    const errorsBefore = logs.filter((log) => log.level === 'error').length;
+    await delivery.enqueue({
+      id: 'destroy-gone:1',
+      orderKey: 'room-6',
+      command: IM_COMMANDS.destroyGroup,
+      body: { GroupId: groupId },
+    });
+    await delivery.enqueue({
+      id: 'destroy-gone:2',
+      orderKey: 'room-6',
+      command: IM_COMMANDS.sendGroupMessage,
+      body: groupMessage(await newGroup(), text('over', 'after')),
+    });
+    await eventually(() => expect(im.messages).toHaveLength(1), 'the call behind it');
+    expect(im.callsOf(IM_COMMANDS.destroyGroup).map((call) => call.errorCode)).toEqual([10_010]);
+    expect(logs.filter((log) => log.level === 'error')).toHaveLength(errorsBefore);
+  });
+
   it('keeps to the configured rate, so Tencent never answers a rate-limit error', async () => {
     im = await startFakeTencentIm({ rateLimit: 5 });
     await clientFor().call(IM_COMMANDS.accountImport, { Identifier: '20000001' });
