@@ -601,6 +601,8 @@ export interface RoomRefusal {
   kind: 'forbidden' | 'conflict' | 'bad_request';
   message: string;
   field?: string;
+  /** seat_taken: the applicant's seat is held by someone else (QLive answers it as 抢麦失败). */
+  reason?: 'seat_taken';
 }
 
 /** Why `event` does not apply to the room as `snapshot` has it (call when `snapshot.can(event)` is false). */
@@ -633,7 +635,7 @@ export function refusalOf(snapshot: RoomSnapshot, event: RoomEvent): RoomRefusal
       if (current !== 2)
         return conflict(`user ${event.userId} has not applied for the mic in live room ${roomId}`);
       const gender = memberOf(context, event.userId)?.gender;
-      return conflict(`the ${gender === 2 ? 'female' : 'male'} seat is taken`);
+      return { ...conflict(`the ${gender === 2 ? 'female' : 'male'} seat is taken`), reason: 'seat_taken' };
     }
     case 'LEAVE_SEAT':
       if (event.by !== event.userId && event.by !== context.matchmakerId)

@@ -97,7 +97,12 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
       components: {
         securitySchemes: {
           adminBearer: { type: 'http', scheme: 'bearer' },
-          qliveToken: { type: 'apiKey', in: 'header', name: 'Authorization' },
+          qliveToken: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'Authorization',
+            description: '`QLiveToken <token>`, or `Token <token>` as QLive’s original server takes it',
+          },
         },
       },
     },

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client.js';
 import { liveRooms } from '../db/schema/index.js';
 
@@ -50,16 +50,15 @@ export function createRoomsRepository(db: Db) {
     },
 
     /** Rooms not ended yet, newest first. */
-    async pageLive(offset: number, limit: number): Promise<{ total: number; rooms: LiveRoomRow[] }> {
-      const [counted] = await db.select({ total: count() }).from(liveRooms).where(isNull(liveRooms.endedAt));
-      const rooms = await db
+    /** Live rooms, newest first, `limit` of them from `offset` (none past the end). */
+    async pageLive(offset: number, limit: number): Promise<LiveRoomRow[]> {
+      return db
         .select()
         .from(liveRooms)
         .where(isNull(liveRooms.endedAt))
         .orderBy(desc(liveRooms.id))
         .offset(offset)
         .limit(limit);
-      return { total: counted?.total ?? 0, rooms };
     },
   };
 }

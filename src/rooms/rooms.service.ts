@@ -10,16 +10,25 @@ import {
   userTypeIn,
 } from '../../machines/room.js';
 import type { User } from '../db/schema/index.js';
-import { AppError, badRequest, conflict, forbidden, notFound } from '../errors.js';
+import { AppError, badRequest, conflict, notFound } from '../errors.js';
 import { requireAllowed } from '../moderation/ban-policy.js';
 import type { RedisClient } from '../redis/connection.js';
 import type { MachineKind, MachineRuntime, SendResult } from '../runtime/index.js';
 import type { RoomIndex } from './room-index.js';
 import type { RoomsRepository } from './rooms.repository.js';
 
+/** accept_micro's seat is held by someone else: a 409, which QLive's wire answers as 抢麦失败. */
+export class SeatTakenError extends AppError {
+  constructor(message: string) {
+    super('conflict', message);
+    this.name = 'SeatTakenError';
+  }
+}
+
 /** The machine's refusal of `event`, as the client is told it. */
 function refused(snapshot: RoomSnapshot, event: RoomEvent): AppError {
   const refusal = refusalOf(snapshot, event);
+  if (refusal.reason === 'seat_taken') return new SeatTakenError(refusal.message);
   return new AppError(refusal.kind, refusal.message, refusal.field);
 }
 
@@ -140,11 +149,20 @@ export function createRoomsService(deps: RoomsServiceDeps) {
     }
   }
 
+  /**
+   * matchmaker_enter. `groupFor` finds (or makes) her IM group at Tencent; it is asked only once the
+   * ban policy lets her host, so a banned matchmaker costs no vendor call.
+   */
   async function open(
     matchmaker: User,
-    options: { roomName?: string | undefined; roomImage?: string | undefined; groupId: string },
+    options: {
+      roomName?: string | undefined;
+      roomImage?: string | undefined;
+      groupFor: () => Promise<string>;
+    },
   ): Promise<{ liveId: number; snapshot: RoomSnapshot; reopened: boolean }> {
     requireAllowed('mayHost', matchmaker, 'your account is banned from hosting');
+    const groupId = await options.groupFor();
     return withOpeningLock(matchmaker.id, async () => {
       const current = await stateOf(matchmaker.id);
       if (current?.userType === 5) {
@@ -154,12 +172,8 @@ export function createRoomsService(deps: RoomsServiceDeps) {
           { type: 'RECONNECTED', userId: matchmaker.id },
           matchmaker.id,
         );
-        if (options.groupId && options.groupId !== snapshotOfResult(result).context.groupId) {
-          result = await send(
-            current.liveId,
-            { type: 'GROUP_ASSIGNED', groupId: options.groupId },
-            matchmaker.id,
-          );
+        if (groupId && groupId !== snapshotOfResult(result).context.groupId) {
+          result = await send(current.liveId, { type: 'GROUP_ASSIGNED', groupId }, matchmaker.id);
         }
         return { liveId: current.liveId, snapshot: snapshotOfResult(result), reopened: true };
       }
@@ -171,13 +185,13 @@ export function createRoomsService(deps: RoomsServiceDeps) {
         matchmakerId: matchmaker.id,
         roomName,
         roomImage: options.roomImage ?? matchmaker.headImg,
-        groupId: options.groupId,
+        groupId,
       });
       const input: RoomInput = {
         roomId: String(liveId),
         matchmakerId: matchmaker.id,
         roomName,
-        groupId: options.groupId,
+        groupId,
         graceMs: deps.graceMs,
         at: Date.now(),
       };

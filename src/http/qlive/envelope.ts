@@ -1,17 +1,28 @@
+import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { unauthorized } from '../../errors.js';
 import { describeError } from '../describe-error.js';
 import type { Authenticate } from '../request-user.js';
 
 /**
+ * `Authorization: QLiveToken <token>` as documented, or `Token <token>`: QLive's original server
+ * does not check the first word, and clients written against it send DRF's `Token`.
+ */
+const AUTHORIZATION = /^(?:QLiveToken|Token)\s+(\S+)$/i;
+
+/** The token of a QLive request's `Authorization` header, if it carries one. */
+export const qliveTokenOf = (request: FastifyRequest): string | undefined =>
+  request.headers.authorization?.match(AUTHORIZATION)?.[1];
+
+/**
  * QLive's wire style (Django REST Framework): objects as they are, `{detail}` for acknowledgements
- * and failures, auth by `Authorization: QLiveToken <token>`.
+ * and failures, auth by `Authorization: QLiveToken <token>` (or `Token <token>`).
  */
 export const qliveEnvelope = fp<{ authenticate: Authenticate }>(
   async (scope, { authenticate }) => {
     scope.addHook('preValidation', async (request) => {
       if (request.routeOptions.config.auth === false) return;
-      const token = request.headers.authorization?.match(/^QLiveToken\s+(\S+)$/i)?.[1];
+      const token = qliveTokenOf(request);
       const user = token ? await authenticate(token) : null;
       if (!user)
         throw unauthorized(token ? 'Invalid token.' : 'Authentication credentials were not provided.');

@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { InsufficientFundsError } from '../../billing/ledger.js';
 import type { AppContext } from '../../context.js';
 import { badRequest } from '../../errors.js';
 import { familyRateLimit } from '../rate-limits.js';
 import { currentUser } from '../request-user.js';
 import { Id } from '../schemas.js';
 
-/** push_gift: GET as documented (it moves money, so a retry should carry an Idempotency-Key). */
+/**
+ * push_gift: GET as documented (it moves money, so a retry should carry an Idempotency-Key). Answers
+ * as QLive's original server does (spec/README.md): `code` beside the document's `status`, and a gift
+ * the sender cannot pay as a 200 with `failed`; every other refusal keeps its 4xx `{detail}`.
+ */
 export const qliveGiftPushRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }> = async (
   app,
   { context },
@@ -29,11 +34,22 @@ export const qliveGiftPushRoutes: FastifyPluginAsyncTypebox<{ context: AppContex
           ),
         }),
         response: {
-          200: Type.Object({
-            status: Type.String(),
-            gold: Type.Integer({ description: 'the sender’s gold left' }),
-            income: Type.Integer({ description: 'the receiver’s income now' }),
-          }),
+          200: Type.Object(
+            {
+              status: Type.String({
+                description: 'success, or failed when the sender’s gold does not cover it',
+              }),
+              code: Type.String({ description: 'the same as status (QLive’s original server answers code)' }),
+              detail: Type.String({ description: '赠送成功, or 账户余额不足' }),
+              gold: Type.Optional(Type.Integer({ description: 'the sender’s gold left (on success)' })),
+              income: Type.Optional(Type.Integer({ description: 'the receiver’s income now (on success)' })),
+            },
+            {
+              description:
+                'HTTP 200 either way, as QLive’s original server answers: a gift the sender cannot pay is ' +
+                '{status: "failed", code: "failed", detail: "账户余额不足"} and moves nothing',
+            },
+          ),
         },
       },
       // idempotent: a retry with the same Idempotency-Key replays the first answer (src/http/idempotency.ts);
@@ -45,13 +61,19 @@ export const qliveGiftPushRoutes: FastifyPluginAsyncTypebox<{ context: AppContex
       const key = request.headers['idempotency-key'];
       if (key !== undefined && !/^[\x21-\x7e]{1,128}$/.test(key))
         throw badRequest('Idempotency-Key must be 1–128 printable characters', 'Idempotency-Key');
-      const { gold, income } = await context.qlive.roomGifts.send(sender, {
-        toUserId: request.query.user_id,
-        giftId: request.query.gift_id,
-        num: request.query.num ?? 1,
-        idempotencyKey: key ?? randomUUID(),
-      });
-      return { status: 'success', gold, income };
+      try {
+        const { gold, income } = await context.qlive.roomGifts.send(sender, {
+          toUserId: request.query.user_id,
+          giftId: request.query.gift_id,
+          num: request.query.num ?? 1,
+          idempotencyKey: key ?? randomUUID(),
+        });
+        return { status: 'success', code: 'success', gold, income, detail: '赠送成功' };
+      } catch (error) {
+        if (error instanceof InsufficientFundsError && error.userId === sender.id)
+          return { status: 'failed', code: 'failed', detail: '账户余额不足' };
+        throw error;
+      }
     },
   );
 };

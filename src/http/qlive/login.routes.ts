@@ -4,7 +4,7 @@ import type { AppContext } from '../../context.js';
 import { badRequest } from '../../errors.js';
 import { familyRateLimit } from '../rate-limits.js';
 import { currentUser } from '../request-user.js';
-import { detailOk } from './envelope.js';
+import { detailOk, qliveTokenOf } from './envelope.js';
 
 const AppId = Type.String({ minLength: 1, maxLength: 64, description: 'the mini-program’s appid' });
 const Code = Type.String({ minLength: 1, maxLength: 256, description: 'from wx.login()' });
@@ -121,7 +121,7 @@ export const qliveLoginRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }
     async (request) => {
       const user = currentUser(request);
       await qlive.rooms.logout(user.id);
-      const token = request.headers.authorization?.match(/^QLiveToken\s+(\S+)$/i)?.[1];
+      const token = qliveTokenOf(request);
       if (token) await context.revokeToken(token);
       return detailOk;
     },

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { userTypeIn } from '../../../machines/room.js';
 import type { AppContext } from '../../context.js';
+import { SeatTakenError } from '../../rooms/rooms.service.js';
 import { currentUser } from '../request-user.js';
 import { Id } from '../schemas.js';
 import { detailOk } from './envelope.js';
@@ -41,13 +42,24 @@ export const qliveMicroRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }
         tags,
         security,
         body: ApplicantBody,
+        description:
+          'Takes the mic seat of the applicant’s gender. A seat someone else holds is HTTP 200 ' +
+          '{code: "failed", error_msg: "抢麦失败"}, as QLive’s original server answers; other refusals are 4xx {detail}.',
         response: {
-          200: Type.Object({
-            ...Player.properties,
-            push_url: Type.String({ description: 'his push URL; "" when the matchmaker accepted for him' }),
-            seat: Type.String({ description: 'male or female' }),
-            user_type: Type.Integer(),
-          }),
+          200: Type.Union([
+            Type.Object({
+              code: Type.Literal('success'),
+              ...Player.properties,
+              gender: Type.Integer({ description: '1 man, 2 woman' }),
+              push_url: Type.String({ description: 'his push URL; "" when the matchmaker accepted for him' }),
+              seat: Type.String({ description: 'male or female' }),
+              user_type: Type.Integer(),
+            }),
+            Type.Object({
+              code: Type.Literal('failed'),
+              error_msg: Type.String({ description: '抢麦失败: the seat is taken' }),
+            }),
+          ]),
         },
       },
     },
@@ -55,14 +67,20 @@ export const qliveMicroRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }
       const actor = currentUser(request);
       const liveId = request.body.live_id;
       const userId = request.body.user_id ?? actor.id;
-      const { seat, snapshot } = await qlive.rooms.acceptSeat(actor, liveId, userId);
+      const accepted = await qlive.rooms.acceptSeat(actor, liveId, userId).catch((error: unknown) => {
+        if (error instanceof SeatTakenError) return null;
+        throw error;
+      });
+      if (!accepted) return { code: 'failed' as const, error_msg: '抢麦失败' };
       const seated = await qlive.profiles.get(userId);
       return {
+        code: 'success' as const,
         ...playerOf(live, liveId, seated),
+        gender: seated.gender,
         // A push URL is a publishing credential: only its owner gets it.
         push_url: userId === actor.id ? pushUrlOf(live, liveId, userId) : '',
-        seat,
-        user_type: userTypeIn(snapshot, userId),
+        seat: accepted.seat,
+        user_type: userTypeIn(accepted.snapshot, userId),
       };
     },
   );

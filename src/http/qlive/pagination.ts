@@ -2,11 +2,11 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { notFound } from '../../errors.js';
 
-export const PAGE_SIZE = 10;
+/** A page holds 8 items, as in QLive's original server (spec/README.md, QLive wire rules). */
+export const PAGE_SIZE = 8;
 
 export const PageQuery = Type.Object({
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
-  page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  page: Type.Optional(Type.Integer({ minimum: 1, default: 1, description: 'from 1; 8 items a page' })),
 });
 
 export interface Page {
@@ -15,10 +15,14 @@ export interface Page {
   offset: number;
 }
 
-export function pageOf(query: { page?: number | undefined; page_size?: number | undefined }): Page {
+export function pageOf(query: { page?: number | undefined }): Page {
   const page = query.page ?? 1;
-  const size = query.page_size ?? PAGE_SIZE;
-  return { page, size, offset: (page - 1) * size };
+  return { page, size: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE };
+}
+
+/** The page's items out of a whole list; a page past the end is `[]` (the bare-array lists). */
+export function pageItems<T>(page: Page, all: readonly T[]): T[] {
+  return all.slice(page.offset, page.offset + page.size);
 }
 
 function pageUrl(request: FastifyRequest, page: number): string {
@@ -27,7 +31,10 @@ function pageUrl(request: FastifyRequest, page: number): string {
   return url.toString();
 }
 
-/** DRF's PageNumberPagination: `{count, next, previous, results}`; a page past the end is a 404. */
+/**
+ * DRF's PageNumberPagination, for the lists whose document shows it (`qlive_gift/`):
+ * `{count, next, previous, results}`; a page past the end is a 404 "Invalid page.", as DRF answers.
+ */
 export function paginated<T>(request: FastifyRequest, page: Page, count: number, results: T[]) {
   const lastPage = Math.max(1, Math.ceil(count / page.size));
   if (page.page > lastPage) throw notFound('Invalid page.', 'page');
@@ -46,4 +53,9 @@ export function PaginatedResponse<T extends Parameters<typeof Type.Array>[0]>(it
     previous: Type.Union([Type.String(), Type.Null()]),
     results: Type.Array(item),
   });
+}
+
+/** A bare-array list (`get_livelist/`, `get_users_info/`, GET `qlive_pay/`): one page of items, `[]` past the end. */
+export function PageOf<T extends Parameters<typeof Type.Array>[0]>(item: T, description: string) {
+  return Type.Array(item, { description: `${description}; 8 a page, [] past the last page` });
 }

@@ -6,6 +6,7 @@ import { describeError } from '../describe-error.js';
 import { familyRateLimit } from '../rate-limits.js';
 import { currentUser } from '../request-user.js';
 import { Id } from '../schemas.js';
+import { PageOf, PageQuery, pageItems, pageOf } from './pagination.js';
 import { qliveDateTime, yuan } from './wire-format.js';
 
 /** The one notification endpoint, for QLive gold and paid-call diamonds alike. */
@@ -34,19 +35,21 @@ export const qlivePayRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }> 
       schema: {
         tags,
         security,
+        querystring: PageQuery,
         response: {
-          200: Type.Array(
+          200: PageOf(
             Type.Object({
               id: Type.Integer({ description: 'the block_id to buy it with' }),
               gold: Type.Integer(),
               price: Type.String({ description: 'yuan, two decimals: "6.00"' }),
             }),
+            'the gold packages on sale, in the operator’s order',
           ),
         },
       },
     },
-    async () => {
-      const packages = await payments.packages.listActive('gold');
+    async (request) => {
+      const packages = pageItems(pageOf(request.query), await payments.packages.listActive('gold'));
       return packages.map((pkg) => ({ id: pkg.id, gold: pkg.amount, price: yuan(pkg.priceFen) }));
     },
   );

@@ -2,11 +2,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { numList, roomView, userTypeIn } from '../../../machines/room.js';
 import type { AppContext } from '../../context.js';
-import { AppError } from '../../errors.js';
-import { currentUser, userWithRole } from '../request-user.js';
+import { AppError, badRequest } from '../../errors.js';
+import { currentUser } from '../request-user.js';
 import { Id } from '../schemas.js';
 import { detailOk } from './envelope.js';
-import { PageQuery, PaginatedResponse, pageOf, paginated } from './pagination.js';
+import { PageOf, PageQuery, pageOf } from './pagination.js';
 import { Player, playerOf, pushUrlOf } from './room-people.js';
 
 const LiveQuery = Type.Object({ live_id: Id });
@@ -73,32 +73,32 @@ export const qliveRoomRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }>
   app.get(
     '/get_livelist/',
     {
-      schema: { tags, security, querystring: PageQuery, response: { 200: PaginatedResponse(LiveListItem) } },
+      schema: {
+        tags,
+        security,
+        querystring: PageQuery,
+        response: { 200: PageOf(LiveListItem, 'the live rooms, newest first') },
+      },
     },
     async (request) => {
       const page = pageOf(request.query);
-      const { total, rooms } = await qlive.roomsRepository.pageLive(page.offset, page.size);
+      const rooms = await qlive.roomsRepository.pageLive(page.offset, page.size);
       const snapshots = await Promise.all(rooms.map((room) => qlive.rooms.snapshotOf(room.id)));
       const views = snapshots.map((snapshot) => (snapshot ? roomView(snapshot) : null));
       const seated = views.flatMap((view) => (view ? [view.seats.male, view.seats.female] : []));
       const people = await qlive.profiles.byIds(seated.filter((id): id is number => id !== null));
       const face = (userId: number | null | undefined) => (userId ? (people.get(userId)?.headImg ?? '') : '');
-      return paginated(
-        request,
-        page,
-        total,
-        rooms.map((room, index) => {
-          const view = views[index];
-          return {
-            id: room.id,
-            group_id: room.groupId,
-            room_name: room.roomName,
-            room_image: room.roomImage,
-            player: { boy: face(view?.seats.male), girl: face(view?.seats.female) },
-            audience_count: view?.audienceCount ?? 0,
-          };
-        }),
-      );
+      return rooms.map((room, index) => {
+        const view = views[index];
+        return {
+          id: room.id,
+          group_id: room.groupId,
+          room_name: room.roomName,
+          room_image: room.roomImage,
+          player: { boy: face(view?.seats.male), girl: face(view?.seats.female) },
+          audience_count: view?.audienceCount ?? 0,
+        };
+      });
     },
   );
 
@@ -137,6 +137,11 @@ export const qliveRoomRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }>
       schema: {
         tags,
         security,
+        description:
+          'Opens (or re-enters) her room. A matchmaker the ban policy keeps from hosting: 200 ' +
+          '{status: "failed"}, asked before any Tencent IM call; a caller who is not a matchmaker: 400 ' +
+          `{detail: "The user's identity is incorrect"}` +
+          ' (both as QLive’s original server answers).',
         body: Type.Object({
           room_name: Type.Optional(
             Type.String({ maxLength: 64, description: 'default: "<nickname>的直播间"' }),
@@ -147,7 +152,9 @@ export const qliveRoomRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }>
       },
     },
     async (request) => {
-      const matchmaker = userWithRole(request, 'matchmaker');
+      const matchmaker = currentUser(request);
+      // QLive's original server answers a caller who is not a matchmaker so (spec/README.md).
+      if (matchmaker.role !== 'matchmaker') throw badRequest("The user's identity is incorrect");
       const profile = {
         user_id: String(matchmaker.id),
         nickname: matchmaker.nickname,
@@ -157,7 +164,7 @@ export const qliveRoomRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }>
         .open(matchmaker, {
           roomName: request.body.room_name,
           roomImage: request.body.room_image,
-          groupId: await context.qliveIm.groupFor(matchmaker),
+          groupFor: () => context.qliveIm.groupFor(matchmaker),
         })
         .catch((error: unknown) => {
           // The document's answer for a matchmaker the ban policy keeps from hosting.

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
 import { currentUser } from '../request-user.js';
 import { Id } from '../schemas.js';
-import { PageQuery, PaginatedResponse, pageOf, paginated } from './pagination.js';
+import { PageOf, PageQuery, pageItems, pageOf } from './pagination.js';
 import { QliveUserInfo, qliveUserInfo } from './user-info.js';
 import { optionalInt } from './wire-format.js';
 
@@ -111,7 +111,7 @@ export const qliveUserRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }>
           gender: Type.Union([Type.Literal(1), Type.Literal(2)], { description: '1 men, 2 women' }),
         }),
         response: {
-          200: PaginatedResponse(
+          200: PageOf(
             Type.Object({
               user_id: Type.String(),
               face_url: Type.String(),
@@ -120,32 +120,26 @@ export const qliveUserRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }>
               age: Type.Integer(),
               area: Type.String(),
             }),
+            'the room’s people of that gender: applicants (in order of application), then the audience',
           ),
         },
       },
     },
     async (request) => {
       const { live_id: liveId, gender } = request.query;
-      const page = pageOf(request.query);
-      const listed = await qlive.rooms.membersByGender(liveId, gender);
-      const slice = listed.slice(page.offset, page.offset + page.size);
+      const slice = pageItems(pageOf(request.query), await qlive.rooms.membersByGender(liveId, gender));
       const people = await qlive.profiles.byIds(slice.map((entry) => entry.userId));
-      return paginated(
-        request,
-        page,
-        listed.length,
-        slice.map(({ userId, state }) => {
-          const person = people.get(userId);
-          return {
-            user_id: String(userId),
-            face_url: person?.headImg ?? '',
-            state,
-            nickname: person?.nickname ?? '',
-            age: person?.age ?? 0,
-            area: person?.area ?? '',
-          };
-        }),
-      );
+      return slice.map(({ userId, state }) => {
+        const person = people.get(userId);
+        return {
+          user_id: String(userId),
+          face_url: person?.headImg ?? '',
+          state,
+          nickname: person?.nickname ?? '',
+          age: person?.age ?? 0,
+          area: person?.area ?? '',
+        };
+      });
     },
   );
 };

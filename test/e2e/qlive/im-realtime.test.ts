@@ -71,7 +71,7 @@ describe('QLive over Tencent IM', () => {
     const opened = await h.post('/qlive_room/matchmaker_enter/', matchmaker.token);
     expect(opened.body).toMatchObject({ status: 'ok', group_id: groupId });
     liveId = Number(opened.body.live_id);
-    expect((await h.get('/get_livelist/', man.token)).body.results[0].group_id).toBe(groupId);
+    expect((await h.get('/get_livelist/', man.token)).body[0].group_id).toBe(groupId);
     expect((await h.get('/get_playurl/', man.token, { live_id: liveId })).body.group_id).toBe(groupId);
     expect((await h.get('/qlive_user/get_user_state/', man.token)).body.group_id).toBe(groupId);
   });

@@ -124,7 +124,7 @@ describe('QLive envelope', () => {
     expect(wrong.body).toEqual({ detail: 'Invalid token.' });
   });
 
-  it('pages lists as {count, next, previous, results}, with and without the trailing slash', async () => {
+  it('pages the gift list as {count, next, previous, results}, 8 a page, with and without the trailing slash', async () => {
     for (let i = 1; i <= 12; i++) {
       const created = await server.request('POST', '/admin/api/gifts', {
         body: { name: `gift ${i}`, imgUrl: `https://img.example/${i}.png`, cost: i * 10 },
@@ -136,7 +136,7 @@ describe('QLive envelope', () => {
     const first = await server.request('GET', '/wx/api/qlive/qlive_gift/', { headers: auth });
     expect(first.status).toBe(200);
     expect(first.body.count).toBe(12);
-    expect(first.body.results).toHaveLength(10);
+    expect(first.body.results).toHaveLength(8);
     expect(first.body.results[0]).toEqual({
       id: expect.any(Number),
       name: 'gift 1',
@@ -147,7 +147,7 @@ describe('QLive envelope', () => {
     expect(first.body.previous).toBeNull();
     expect(first.body.next).toMatch(/\/wx\/api\/qlive\/qlive_gift\/\?page=2$/);
     const second = await server.request('GET', '/wx/api/qlive/qlive_gift?page=2', { headers: auth });
-    expect(second.body.results).toHaveLength(2);
+    expect(second.body.results).toHaveLength(4);
     expect(second.body.next).toBeNull();
     expect(second.body.previous).toMatch(/page=1$/);
   });

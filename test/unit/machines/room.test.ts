@@ -859,6 +859,7 @@ describe('room machine: refusals the host reports', () => {
     expect(refusalOf(snapshot, accept(B, M))).toEqual({
       kind: 'conflict',
       message: 'the male seat is taken',
+      reason: 'seat_taken',
     });
     expect(refusalOf(snapshot, refuse(C, M)).message).toBe(
       'user 21 has not applied for the mic in live room room-7',
