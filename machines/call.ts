@@ -5,11 +5,16 @@
  * `initialTransition(callMachine, input)` / `transition(callMachine, snapshot, event)`, saves the
  * snapshot, and then carries out the returned actions itself:
  *
- * - `chargeMinute {minute}` — charge the guest / credit the anchor for that started minute.
+ * - `chargeMinute {minute}` — charge the guest / credit the anchor for that started minute, then
+ *   report the guest's balance with `MINUTE_CHARGED` (needed only when the machine takes it: when
+ *   the balance will not pay the next minute, which the machine then warns the guest of).
  * - `settleCall {callId}` — the call has ended: write the record, push the result.
  * - `xstate.raise` with a numeric `params.delay` — add a delayed job that sends `params.event`
  *   back after `params.delay` ms, with a job id derived from `params.id`.
  * - `xstate.cancel` — remove the delayed job whose id is `params.sendId`.
+ *
+ * What the parties' apps are told of each transition (the call's view as `call:update`, the
+ * low-balance warning) is `callUpdates(transition)`, at the end of this file (machines/notices.ts).
  *
  * Every event carries `at` (epoch ms, stamped by the host) so the machine never reads a clock.
  * Every event that does not apply is ignored: `snapshot.can(event)` is false, `transition()`
@@ -17,6 +22,7 @@
  * double clicks and strangers' requests harmless.
  */
 import { assign, enqueueActions, type SnapshotFrom, setup } from 'xstate';
+import { type CallAudience, isOwnEvent, type TransitionFacts, type UpdateNotice } from './notices.js';
 
 export type CallParty = 'guest' | 'anchor';
 
@@ -68,6 +74,8 @@ export interface CallContext extends CallInput {
   ban?: CallBan;
   /** The RoomService room (`/weapp/live_room/create_room` with guestId) the call's streams meet in. */
   roomId?: string;
+  /** The last low-balance warning: the minute after whose charge the guest was warned, and his balance then. */
+  lowBalance?: { minute: number; diamond: number };
 }
 
 export type CallEvent =
@@ -86,6 +94,8 @@ export type CallEvent =
   | { type: 'BAN'; userId: number; banType: 'account' | 'stream'; title: string; at: number }
   | { type: 'TICK'; minute: number; at: number }
   | { type: 'CHARGE_FAILED'; minute: number; at: number }
+  /** Minute `minute` was paid; `diamond`: the guest's balance after it. */
+  | { type: 'MINUTE_CHARGED'; minute: number; diamond: number; at: number }
   | { type: 'DISCONNECTED'; party: CallParty; at: number }
   | { type: 'RECONNECTED'; party: CallParty; at: number }
   | { type: 'GRACE_EXPIRED'; party: CallParty; at: number }
@@ -212,6 +222,13 @@ export const callMachine = setup({
       event.type === 'TICK' && event.minute === context.minutesStarted + 1,
     isCurrentMinute: ({ context, event }) =>
       event.type === 'CHARGE_FAILED' && event.minute === context.minutesStarted,
+    // The low-balance rule: what is left after the current minute will not pay the next one
+    // (warned once per minute, however often the charge is reported).
+    cannotPayNextMinute: ({ context, event }) =>
+      event.type === 'MINUTE_CHARGED' &&
+      event.minute === context.minutesStarted &&
+      event.diamond < context.unitPriceDiamonds &&
+      context.lowBalance?.minute !== event.minute,
     partyIsConnected: ({ context, event }) => {
       const party = connectionPartyOf(event);
       return party !== null && !context.disconnected[party];
@@ -247,6 +264,9 @@ export const callMachine = setup({
     countMinute: assign(({ context, event }) => ({
       minutesStarted: event.type === 'TICK' ? event.minute : context.minutesStarted,
     })),
+    recordLowBalance: assign(({ event }) =>
+      event.type === 'MINUTE_CHARGED' ? { lowBalance: { minute: event.minute, diamond: event.diamond } } : {},
+    ),
     // The minute that failed to charge was never paid for.
     uncountMinute: assign(({ context }) => ({ minutesStarted: context.minutesStarted - 1 })),
     // `raise` copies its `id` option as is (xstate 5.33 never calls it), so an id that names the
@@ -348,6 +368,8 @@ export const callMachine = setup({
             'scheduleNextTick',
           ],
         },
+        // The guest is warned (callUpdates: the low-balance warning).
+        MINUTE_CHARGED: { guard: 'cannotPayNextMinute', actions: 'recordLowBalance' },
         CHARGE_FAILED: {
           guard: 'isCurrentMinute',
           target: 'ended',
@@ -456,4 +478,55 @@ export function callView(snapshot: CallSnapshot): CallView {
     roomID: c.roomId ?? null,
     ...(c.ban ? { ban: c.ban } : {}),
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Updates: what the parties' apps are told of each transition (machines/notices.ts)
+
+/** Epoch ms when the minutes paid so far run out: the call ends then unless the guest recharges. */
+export function paidUntilOf(context: CallContext): number {
+  return (context.startedAt ?? context.at) + context.minutesStarted * context.billingIntervalMs;
+}
+
+/**
+ * One transition of a call, for the parties' apps, in order: on creation both parties' sockets join
+ * the call's own Socket.IO room; every transition's view goes to both parties and that room as
+ * `call:update`. A `MINUTE_CHARGED` the machine took (the balance will not pay the next minute) then
+ * warns the guest: `wallet:update` `{diamond, lowBalance: true, roomInstanceId, unitPriceDiamond,
+ * paidUntil}`, and the view once more with `lowBalance: true`, `diamond` and `paidUntil`, so the
+ * flagged view is the last one he holds for that minute.
+ */
+export function callUpdates<TView extends { roomInstanceId: unknown }>(
+  transition: TransitionFacts<CallContext, CallEvent, TView>,
+): UpdateNotice[] {
+  const { context, event, view } = transition;
+  const parties: CallAudience = { callId: context.callId, userIds: [context.guestId, context.anchorId] };
+  const updates: UpdateNotice[] = [];
+  if (transition.created) updates.push({ audience: parties, join: parties.userIds });
+  updates.push({ audience: parties, event: 'call:update', payload: { ...view }, latest: true });
+  if (isOwnEvent(event) && event.type === 'MINUTE_CHARGED' && context.lowBalance) {
+    const guest = { userId: context.guestId };
+    const paidUntil = paidUntilOf(context);
+    const { diamond } = context.lowBalance;
+    updates.push(
+      {
+        audience: guest,
+        event: 'wallet:update',
+        payload: {
+          diamond,
+          lowBalance: true,
+          roomInstanceId: view.roomInstanceId,
+          unitPriceDiamond: context.unitPriceDiamonds,
+          paidUntil,
+        },
+      },
+      {
+        audience: guest,
+        event: 'call:update',
+        payload: { ...view, lowBalance: true, diamond, paidUntil },
+        latest: true,
+      },
+    );
+  }
+  return updates;
 }

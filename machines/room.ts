@@ -9,7 +9,8 @@
  * - `seatChanged {roomId, seat: 'male' | 'female', userId: number | null}` — a mic seat changed
  *   hands (taken, or freed when `userId` is null): push the new stream URLs / room view.
  * - `announce {audience, message}` — what the transition tells the matchmaker (`num`) or the whole
- *   room (`reset` off, `over`): QLive's IM messages, delivered by every notice channel as they are.
+ *   room (`reset` off, `over`): QLive's IM messages, delivered by every notice channel as they are
+ *   (a message notice, machines/notices.ts).
  * - `archiveRoom {roomId}` — the room has ended: write its record and history to Postgres.
  * - `xstate.raise` with a numeric `params.delay` — add a delayed job that sends `params.event`
  *   back after `params.delay` ms. `params.id` is `grace-<userId>`: deterministic per room, so
@@ -17,6 +18,9 @@
  *   same id comes back after every reconnect + disconnect, so the host must really remove the
  *   job on cancel and not keep finished jobs under that id (BullMQ ignores `add` of a known id).
  * - `xstate.cancel` — remove the delayed job whose id is `params.sendId`.
+ *
+ * What our websocket clients are told of each transition (the room's view as `room:update`, who
+ * is in the room's audience) is `roomUpdates(transition)`, at the end of this file.
  *
  * Every room rule (who may enter, apply, take, refuse or leave a seat, end the room) is a named
  * guard in `setup()`, and what each transition does a named action; `refusalOf` explains to the
@@ -34,6 +38,13 @@
  * holder (leaves, is banned, goes off the mic, the room ends) his pending grace is cancelled.
  */
 import { enqueueActions, type SnapshotFrom, setup } from 'xstate';
+import {
+  isOwnEvent,
+  type RoomAudience,
+  type TransitionFacts,
+  type UpdateNotice,
+  type UserAudience,
+} from './notices.js';
 
 export type Gender = 0 | 1 | 2;
 export type SeatName = 'male' | 'female';
@@ -111,8 +122,8 @@ export interface SeatChangedParams {
  * channels (Tencent IM, Socket.IO) carry them as they are and know nothing of rooms.
  */
 export type RoomNotice =
-  | { audience: { userId: number }; message: NumMessage }
-  | { audience: { roomId: string; groupId: string }; message: ResetMessage | OverMessage };
+  | { audience: UserAudience; message: NumMessage }
+  | { audience: RoomAudience; message: ResetMessage | OverMessage };
 
 export interface NumMessage {
   content: { group_id: string; num_list: [number, number, number, number] };
@@ -750,4 +761,47 @@ function countsOf(context: RoomContext): [number, number, number, number] {
     members.filter((member) => member.gender === gender && isApplicant(context, member.userId)).length;
   const present = (gender: Gender) => members.filter((member) => member.gender === gender).length;
   return [applying(1), present(1), applying(2), present(2)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Updates: what our websocket clients are told of each transition (machines/notices.ts)
+
+/** The events after which their subject is out of the room (unless it ended, when everyone is). */
+const LEAVING_EVENTS: ReadonlySet<RoomEvent['type']> = new Set(['LEAVE', 'LOGOUT', 'BAN', 'MEMBERS_EXITED']);
+
+/**
+ * One transition of a room, for our websocket clients, in order: whoever came in joins the room's
+ * audience first (the matchmaker when it opens, a member on ENTER), so he hears this transition
+ * too; then the room's view goes to everyone in it as `room:update` `{...view, liveId, version,
+ * event}` (drop a push older than the last one seen); then whoever is out of the room leaves its
+ * audience (after hearing of his own leaving), or everyone does when the room has ended.
+ */
+export function roomUpdates<TView extends object>(
+  transition: TransitionFacts<RoomContext, RoomEvent, TView>,
+): UpdateNotice[] {
+  const { context, event } = transition;
+  const room: RoomAudience = { roomId: context.roomId, groupId: context.groupId };
+  const updates: UpdateNotice[] = [];
+  if (transition.created) updates.push({ audience: room, join: [context.matchmakerId] });
+  if (event.type === 'ENTER') updates.push({ audience: room, join: [event.userId] });
+  updates.push({
+    audience: room,
+    event: 'room:update',
+    payload: {
+      ...transition.view,
+      liveId: Number(context.roomId),
+      version: transition.version,
+      event: event.type,
+    },
+    latest: true,
+  });
+  if (transition.final) {
+    updates.push({ audience: room, leave: 'everyone' });
+  } else if (isOwnEvent(event) && LEAVING_EVENTS.has(event.type)) {
+    const subjects =
+      event.type === 'MEMBERS_EXITED' ? event.userIds : 'userId' in event ? [event.userId] : [];
+    const gone = subjects.filter((userId) => userId !== context.matchmakerId && !memberOf(context, userId));
+    if (gone.length > 0) updates.push({ audience: room, leave: [...new Set(gone)] });
+  }
+  return updates;
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CallContext, CallSnapshot } from '../machines/call.js';
 import type { RoomContext, RoomSnapshot } from '../machines/room.js';
-import { createLowBalanceNotices } from './billing/low-balance.js';
 import { MinuteChargeBatcher } from './billing/minute-charge-batcher.js';
 import { createCallIndex } from './calls/call-index.js';
 import { callMachineDefinition } from './calls/call-machine.definition.js';
@@ -19,12 +18,12 @@ import { createAdminActionsRepository } from './moderation/admin-actions.reposit
 import { createModerationService } from './moderation/moderation.service.js';
 import { imNoticeChannel } from './notices/im-channel.js';
 import type { NoticeChannel } from './notices/notice.js';
-import { socketNoticeChannel } from './notices/socket-channel.js';
+import { createSocketChannel } from './notices/socket-channel.js';
 import { createPayments } from './payments/index.js';
 import { createConfigsService } from './platform/configs.service.js';
 import { createLostStateReconciler } from './platform/lost-state-reconciler.js';
 import { liveRoom, userRoom } from './realtime/events.js';
-import { pushTransition } from './realtime/machine-push.js';
+import { pushToAdmins } from './realtime/machine-push.js';
 import { createPresence } from './realtime/presence.js';
 import type { AppSocketServer } from './realtime/socket-server.js';
 import {
@@ -121,7 +120,6 @@ export async function createAppContext(options: ContextOptions) {
   const presence = createPresence({ redis, prefix, processId: randomUUID(), shards });
   const callIndex = createCallIndex(redis, prefix);
   const callRecords = createCallRecordsRepository(db);
-  const lowBalance = createLowBalanceNotices();
   const minuteCharges = new MinuteChargeBatcher(db);
 
   const callContext = async (callId: string): Promise<CallContext | null> => {
@@ -129,11 +127,10 @@ export async function createAppContext(options: ContextOptions) {
     return (instance?.snapshot as CallSnapshot | undefined)?.context ?? null;
   };
 
-  // A machine's notices go out on every channel; none of them knows what a room or call is.
-  const noticeChannels: NoticeChannel[] = [
-    imNoticeChannel(im.delivery, logger),
-    socketNoticeChannel(() => io),
-  ];
+  // A machine's messages go out on every channel, its updates to our websocket clients; no channel
+  // knows what a room or a call is.
+  const sockets = createSocketChannel(() => io);
+  const noticeChannels: NoticeChannel[] = [imNoticeChannel(im.delivery, logger), sockets.messages];
   const roomIndex = createRoomIndex(redis, prefix);
   const roomContext = async (roomId: string): Promise<RoomContext | null> => {
     const instance = await runtime.get('room', roomId);
@@ -162,7 +159,6 @@ export async function createAppContext(options: ContextOptions) {
         chargeMinute: (charge) => minuteCharges.charge(charge),
         send: (callId, event) => runtime.send('call', callId, event, { actor: 'system' }),
         context: callContext,
-        warnLowBalance: async (context, diamondsLeft) => lowBalance.warn(context, diamondsLeft),
         closeRoom: async (roomId) => {
           // A room that already closed or expired has nothing left to do.
           if (await runtime.get(LIVE_ROOM_KIND, roomId))
@@ -179,23 +175,16 @@ export async function createAppContext(options: ContextOptions) {
         db,
         roomIndex,
         context: roomContext,
-        seatChanged: async (roomId, seat, userId) => {
-          // Who now publishes on the seat, and where to play it (the full view follows as room:update).
-          io?.to(liveRoom(roomId)).emit('room:seat', {
-            liveId: Number(roomId),
-            seat,
-            userId,
-            playUrl: userId === null ? '' : live.playUrl('room', roomId, userId),
-          });
-        },
+        playUrl: (roomId, userId) => live.playUrl('room', roomId, userId),
+        update: sockets.update,
         announce: async (notice, origin) => {
           await Promise.all(noticeChannels.map((channel) => channel(notice, origin)));
         },
       }),
     },
     onTransition: (notice) => {
-      if (io) pushTransition(io, notice);
-      if (io) lowBalance.flush(io, notice);
+      for (const update of notice.updates) sockets.update(update);
+      if (io) pushToAdmins(io, notice);
     },
     onFinal: async (record) => {
       await callRecords.archive(

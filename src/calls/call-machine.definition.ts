@@ -1,11 +1,17 @@
-import { type CallContext, type CallEvent, type CallSnapshot, callMachine } from '../../machines/call.js';
+import {
+  type CallContext,
+  type CallEvent,
+  type CallSnapshot,
+  callMachine,
+  callUpdates,
+} from '../../machines/call.js';
 import type { MinuteCharge, MinuteResult } from '../billing/call-billing.js';
 import type { Db } from '../db/client.js';
 import type { RuntimeEvent } from '../runtime/index.js';
 import { defineMachine } from '../runtime/index.js';
 import type { CallIndex } from './call-index.js';
 import type { CallRecordsRepository } from './call-records.repository.js';
-import { publicCallView } from './call-view.js';
+import { type PublicCallView, publicCallView } from './call-view.js';
 import { settleCall } from './settlement.js';
 
 export interface CallEffectsDeps {
@@ -17,17 +23,10 @@ export interface CallEffectsDeps {
   /** Bound after the runtime exists: effects feed their outcome back to the machine as events. */
   send(callId: string, event: RuntimeEvent): Promise<unknown>;
   context(callId: string): Promise<CallContext | null>;
-  /** Tells the guest his balance will not cover the next minute. */
-  warnLowBalance(context: CallContext, diamondsLeft: number): Promise<void>;
   /** The call is over: its RoomService room goes too (a no-op when it is gone already). */
   closeRoom(roomId: string): Promise<void>;
 }
 
-/**
- * The call machine with its effects: `chargeMinute` moves one minute's money through the ledger (a
- * failure becomes CHARGE_FAILED), `settleCall` writes the call record from the ledger, frees both
- * parties and answers SETTLED. Both are idempotent, so a re-run after a crash changes nothing.
- */
 /** startCall charged minute 1 before sending START (calls.service.ts `start`): its outcome, or null. */
 function firstMinutePaidBy(event: RuntimeEvent): MinuteResult | null {
   const paid =
@@ -35,10 +34,24 @@ function firstMinutePaidBy(event: RuntimeEvent): MinuteResult | null {
   return paid ? { outcome: 'already', guestDiamonds: paid.guestDiamonds } : null;
 }
 
+/**
+ * The call machine with its effects: `chargeMinute` moves one minute's money through the ledger (a
+ * failure becomes CHARGE_FAILED; the guest's balance after it is reported as MINUTE_CHARGED when the
+ * machine takes that, i.e. when it warns him), `settleCall` writes the call record from the ledger,
+ * frees both parties and answers SETTLED. Both are idempotent, so a re-run after a crash changes
+ * nothing but, at most, a repeated warning. What the parties are told is the machine's `callUpdates`.
+ */
 export function callMachineDefinition(deps: CallEffectsDeps) {
   return defineMachine({
     machine: callMachine,
     view: (snapshot: CallSnapshot) => publicCallView(snapshot),
+    updates: ({ snapshot, ...transition }) =>
+      callUpdates({
+        ...transition,
+        event: transition.event as CallEvent,
+        context: snapshot.context,
+        view: transition.view as PublicCallView,
+      }),
     // Minute n is scheduled once per call: its job is `call-<id>-minute-<n>` whoever scheduled it.
     oneShotTimers: /^minute-\d+$/,
     effects: {
@@ -72,7 +85,15 @@ export function callMachineDefinition(deps: CallEffectsDeps) {
         }
         // Already settled: the settlement charged (or gave up on) this minute itself.
         if (outcome === 'settled') return;
-        if (guestDiamonds < context.unitPriceDiamonds) await deps.warnLowBalance(context, guestDiamonds);
+        // Sent only when the machine takes it (the low-balance rule is its guard): one write per warning, not per minute.
+        const charged: CallEvent = {
+          type: 'MINUTE_CHARGED',
+          minute: params.minute,
+          diamond: guestDiamonds,
+          at: Date.now(),
+        };
+        const current = snapshot as CallSnapshot | null;
+        if (!current || current.can(charged)) await deps.send(id, charged);
       },
 
       closeRoom: async ({ params }) => {

@@ -1,8 +1,9 @@
 /**
- * Tencent IM as a delivery channel of notices: a notice to a user is a C2C message from the IM
- * admin (`openim/sendmsg`), a notice to a room is a group message (`send_group_msg`) to the room's
+ * Tencent IM as a delivery channel of messages: a message to a user is a C2C message from the IM
+ * admin (`openim/sendmsg`), a message to a room is a group message (`send_group_msg`) to the room's
  * IM group. The message is one `TIMTextElem` whose `Text` is the notice's `{content, type}` as
  * JSON (qlive-realtime.md §2). Delivery goes through the durable IM queue: this only enqueues.
+ * Updates (machines/notices.ts) are for our websocket clients and never come here.
  */
 import type { RuntimeLogger } from '../runtime/index.js';
 import { IM_COMMANDS, type ImDelivery } from '../tencent/im/index.js';

@@ -1,15 +1,23 @@
 /**
- * A notice as a machine announces it (see machines/room.ts `announce`): who it is for and the
- * message itself. Channels deliver it as it is; none of them interprets what it says.
+ * Notices as the machines declare them (machines/notices.ts): a message is said on every channel,
+ * an update only to our websocket clients. Channels deliver them as they are; none of them
+ * interprets what a notice says or knows what a call or a room is.
  */
-export interface Notice {
-  /** One user, or everyone in a room (its Socket.IO room and its Tencent IM group). */
-  audience: { userId: number } | { roomId: string; groupId: string };
-  /** The message: `{content, type}`, as QLive's IM messages are. */
-  message: { content: unknown; type: string };
-}
+export type {
+  Audience,
+  CallAudience,
+  EventNotice,
+  MembershipNotice,
+  MessageNotice,
+  QliveMessage,
+  RoomAudience,
+  UpdateNotice,
+  UserAudience,
+} from '../../machines/notices.js';
 
-/** Where a notice came from, for idempotent delivery and ordering. */
+import type { MessageNotice } from '../../machines/notices.js';
+
+/** Where a message came from, for idempotent delivery and ordering. */
 export interface NoticeOrigin {
   /** Stable across re-runs of the effect that delivers it (the runtime's `idempotencyKey`). */
   id: string;
@@ -17,4 +25,5 @@ export interface NoticeOrigin {
   orderKey: string;
 }
 
-export type NoticeChannel = (notice: Notice, origin: NoticeOrigin) => Promise<void>;
+/** A channel that delivers messages (Tencent IM, Socket.IO). */
+export type NoticeChannel = (notice: MessageNotice, origin: NoticeOrigin) => Promise<void>;

@@ -1,8 +1,16 @@
 import { eq } from 'drizzle-orm';
-import { numList, type RoomContext, type RoomSnapshot, roomMachine, roomView } from '../../machines/room.js';
+import {
+  numList,
+  type RoomContext,
+  type RoomEvent,
+  type RoomSnapshot,
+  roomMachine,
+  roomUpdates,
+  roomView,
+} from '../../machines/room.js';
 import type { Db } from '../db/client.js';
 import { liveRooms } from '../db/schema/index.js';
-import type { Notice, NoticeOrigin } from '../notices/notice.js';
+import type { EventNotice, MessageNotice, NoticeOrigin } from '../notices/notice.js';
 import { defineMachine } from '../runtime/index.js';
 import type { RoomIndex } from './room-index.js';
 
@@ -10,21 +18,44 @@ export interface RoomEffectsDeps {
   db: Db;
   roomIndex: RoomIndex;
   context(roomId: string): Promise<RoomContext | null>;
-  /** A seat changed hands: the room is told who now publishes which stream. */
-  seatChanged(roomId: string, seat: 'male' | 'female', userId: number | null): Promise<void>;
+  /** The signed play URL of a user's stream in a room. */
+  playUrl(roomId: string, userId: number): string;
+  /** Delivers an update to our websocket clients (the Socket.IO channel). */
+  update(notice: EventNotice): void;
   /** Delivers what a transition announced, on every channel (Tencent IM, Socket.IO). */
-  announce(notice: Notice, origin: NoticeOrigin): Promise<void>;
+  announce(notice: MessageNotice, origin: NoticeOrigin): Promise<void>;
 }
 
-/** The room machine with its effects; both are idempotent (re-run safely after a crash). */
+/**
+ * The room machine with its effects; all are idempotent (re-run safely after a crash). What the
+ * room tells its members is the machine's: its `announce` messages and its `roomUpdates`.
+ */
 export function roomMachineDefinition(deps: RoomEffectsDeps) {
   return defineMachine({
     machine: roomMachine,
     // num_list rides along so a client can refresh its counters from the push alone.
     view: (snapshot: RoomSnapshot) => ({ ...roomView(snapshot), numList: numList(snapshot) }),
+    updates: ({ snapshot, ...transition }) =>
+      roomUpdates({
+        ...transition,
+        event: transition.event as RoomEvent,
+        context: snapshot.context,
+        view: transition.view as object,
+      }),
     effects: {
-      seatChanged: async ({ params }) => {
-        await deps.seatChanged(params.roomId, params.seat, params.userId);
+      // Who now publishes on the seat, and where to play it (the full view follows as room:update).
+      seatChanged: async ({ params, snapshot }) => {
+        const groupId = (snapshot as RoomSnapshot | null)?.context.groupId ?? '';
+        deps.update({
+          audience: { roomId: params.roomId, groupId },
+          event: 'room:seat',
+          payload: {
+            liveId: Number(params.roomId),
+            seat: params.seat,
+            userId: params.userId,
+            playUrl: params.userId === null ? '' : deps.playUrl(params.roomId, params.userId),
+          },
+        });
       },
       // The outbox saved with the transition holds this effect, so the notice is queued even if
       // the process dies right after the save; the key makes a re-run queue nothing new.

@@ -15,6 +15,7 @@
  * stored version just before the call, for batches with named effects or recovered ones), and the
  * host should not push its view to clients.
  */
+import type { UpdateNotice } from '../../machines/notices.js';
 import type { DelayedEvents } from './delayed-events.js';
 import type { MachineStore, OutboxBatch } from './machine-store.js';
 import type {
@@ -54,7 +55,7 @@ export class BatchRunner<K extends string> {
   ): Promise<boolean> {
     const { store, logger } = this.deps;
     const notifies = current !== null && (!recovered || current.version === batch.version);
-    const notice = () => this.notify({ kind, id, batch, view: current?.view, recovered });
+    const notice = () => this.notify({ kind, id, batch, current, recovered });
     // Timers never send the instance an event of their own, so a batch of nothing but timers need
     // not hold its notice back: the parties hear of a rung call without waiting for its timeout job.
     const early = notifies && batch.effects.every((effect) => effect.type !== 'effect') ? notice() : null;
@@ -94,8 +95,8 @@ export class BatchRunner<K extends string> {
   }
 
   /** Pushes a transition that has no outbox batch (no effects, not final). */
-  async notifyPlain(kind: K, id: string, batch: OutboxBatch, view: unknown): Promise<void> {
-    await this.notify({ kind, id, batch, view, recovered: false });
+  async notifyPlain(kind: K, id: string, batch: OutboxBatch, current: InstanceState): Promise<void> {
+    await this.notify({ kind, id, batch, current, recovered: false });
   }
 
   private async runEffects(
@@ -162,18 +163,20 @@ export class BatchRunner<K extends string> {
     kind: K;
     id: string;
     batch: OutboxBatch;
-    view: unknown;
+    current: InstanceState | null;
     recovered: boolean;
   }): Promise<void> {
     const { onTransition, logger, store } = this.deps;
     if (!onTransition) return;
-    const { kind, id, batch, view, recovered } = args;
+    const { kind, id, batch, current, recovered } = args;
+    const view = current?.view;
     try {
       // Only an effect can send the instance its next event before this notice goes out (and a
       // recovered batch may be long overtaken); a batch of nothing but timers is announced right
       // after its save, so the read that would catch a newer version is spared.
       const mayBeOvertaken = recovered || batch.effects.some((effect) => effect.type === 'effect');
       const latest = mayBeOvertaken ? await store.currentVersion(kind, id) : null;
+      const superseded = latest !== null && latest > batch.version;
       await onTransition({
         kind,
         id,
@@ -186,11 +189,32 @@ export class BatchRunner<K extends string> {
         view,
         final: batch.final,
         recovered,
-        superseded: latest !== null && latest > batch.version,
+        superseded,
+        updates: this.updatesOf(kind, batch, current, superseded),
       });
     } catch (err) {
       logger.error({ err, kind, id, version: batch.version }, 'onTransition failed');
     }
+  }
+
+  /** The definition's updates for this transition (none without a definition's `updates` or a snapshot). */
+  private updatesOf(
+    kind: K,
+    batch: OutboxBatch,
+    current: InstanceState | null,
+    superseded: boolean,
+  ): readonly UpdateNotice[] {
+    const updates = this.deps.definitions[kind].updates;
+    if (!updates || !current) return [];
+    const all = updates({
+      event: batch.event,
+      snapshot: current.snapshot,
+      view: current.view,
+      version: batch.version,
+      created: batch.from === null,
+      final: batch.final,
+    });
+    return superseded ? all.filter((update) => !('latest' in update && update.latest)) : all;
   }
 
   warnOnce(key: string, obj: object, msg: string): void {

@@ -23,6 +23,7 @@ export type {
   MachineKind,
   RuntimeEvent,
   RuntimeLogger,
+  SavedTransition,
   SendResult,
   TransitionNotice,
   TransitionRecord,

@@ -381,7 +381,7 @@ class Runtime<K extends string> implements MachineRuntime<K> {
 
     const state = this.state(kind, t.snapshot, version, now);
     if (!needsOutbox) {
-      await this.runner.notifyPlain(kind, id, batch, state.view);
+      await this.runner.notifyPlain(kind, id, batch, state);
       return { state, effectsDone: true };
     }
     const effectsDone = await this.runner.complete(kind, id, batch, state, false);

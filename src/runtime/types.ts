@@ -5,6 +5,7 @@
  * checks a definition against its own machine and then erases the type.
  */
 import type { AnyMachineSnapshot, AnyStateMachine, SnapshotFrom, StateMachine, StateValue } from 'xstate';
+import type { UpdateNotice } from '../../machines/notices.js';
 
 /** The machine kinds the host registers; the runtime itself accepts any `[a-z][a-z0-9_]*` kind. */
 export type MachineKind = 'call' | 'room' | 'live_room';
@@ -84,12 +85,28 @@ export type EffectHandlers<M extends AnyStateMachine> = {
   ) => Promise<void>;
 };
 
+/** One saved transition, as a definition's `updates` reads it. */
+export interface SavedTransition<S extends AnyMachineSnapshot = AnyMachineSnapshot> {
+  event: RuntimeEvent;
+  /** The instance after the transition. */
+  snapshot: S;
+  view: unknown;
+  version: number;
+  created: boolean;
+  final: boolean;
+}
+
 export interface MachineDefinition<M extends AnyStateMachine> {
   machine: M;
   /** The public view pushed to clients (never secrets). */
   view(snapshot: SnapshotFrom<M>): unknown;
   /** Named actions → I/O. An action without a handler is pure bookkeeping and is skipped (logged once). */
   effects: NoInfer<EffectHandlers<M>>;
+  /**
+   * What clients are told of a transition, as the machine declares it (machines/notices.ts, e.g.
+   * `callUpdates`); handed to `onTransition` as `updates`. Pure: it must not throw or do I/O.
+   */
+  updates?(transition: SavedTransition<SnapshotFrom<M>>): readonly UpdateNotice[];
   /** Raise ids that name one step and never repeat (e.g. `/^minute-\d+$/`): their BullMQ job id has no version suffix. */
   oneShotTimers?: RegExp;
 }
@@ -99,6 +116,7 @@ export interface AnyMachineDefinition {
   machine: AnyStateMachine;
   view(snapshot: AnyMachineSnapshot): unknown;
   effects: Readonly<Record<string, ((ctx: EffectContext) => Promise<void>) | undefined>>;
+  updates?(transition: SavedTransition): readonly UpdateNotice[];
   oneShotTimers?: RegExp;
 }
 
@@ -150,6 +168,11 @@ export interface TransitionNotice<K extends string = string> extends TransitionR
    * the effects). Pushing this `view` to clients would move them backwards; skip it.
    */
   superseded: boolean;
+  /**
+   * What the machine tells clients of this transition (its definition's `updates`), in order, for
+   * the host to deliver. On a superseded transition those that carry its state (`latest`) are left out.
+   */
+  updates: readonly UpdateNotice[];
 }
 
 /** Handed to `onFinal` once the instance reached a final state and its effects ran. */

@@ -42,7 +42,9 @@ describe('state chart generated from a machine definition', () => {
     const edgeOf = (from: string, to: string) =>
       layout.edges.find((edge) => edge.from === from && edge.to === to);
     expect(edgeOf('call.live', 'call.live')).toMatchObject({ kind: 'self' });
-    expect(edgeOf('call.live', 'call.live')?.lines.join(', ')).toBe('TICK, DISCONNECTED, RECONNECTED');
+    expect(edgeOf('call.live', 'call.live')?.lines.join(', ')).toBe(
+      'TICK, MINUTE_CHARGED, DISCONNECTED, RECONNECTED',
+    );
     expect(edgeOf('call.ringing', 'call.accepted')).toMatchObject({
       kind: 'next',
       lines: ['ACCEPT, ROOM_CREATED'],

@@ -4,6 +4,7 @@
  * cleanup that closes them all and deletes every key under the prefix.
  */
 import { Redis } from 'ioredis';
+import type { UpdateNotice } from '../../../machines/notices.js';
 import {
   connectionFromUrl,
   createMachineRuntime,
@@ -13,6 +14,7 @@ import {
   type MachineRuntime,
   type MachineRuntimeOptions,
   type RuntimeLogger,
+  type SavedTransition,
   type TransitionNotice,
 } from '../../../src/runtime/index.js';
 import { deleteKeysWithPrefix } from '../../helpers/redis.js';
@@ -26,6 +28,7 @@ export type RecordHandler = (ctx: EffectContext<RecordParams>) => Promise<void>;
 
 export interface RuntimeSetup {
   record?: RecordHandler;
+  updates?: (transition: SavedTransition) => readonly UpdateNotice[];
   onTransition?: (n: TransitionNotice<Kind>) => Promise<void> | void;
   onFinal?: (r: FinalRecord<Kind>) => Promise<void> | void;
   options?: Partial<MachineRuntimeOptions<Kind>>;
@@ -65,6 +68,7 @@ export function runtimeHarness(label: string) {
           machine: doorMachine,
           view: doorView,
           effects: { record: setup.record ?? (async () => {}) },
+          ...(setup.updates ? { updates: setup.updates } : {}),
         }),
       },
       onTransition: setup.onTransition,

@@ -89,6 +89,47 @@ describe('machine runtime', () => {
     ]);
   });
 
+  it('hands each transition the updates its definition declares, without the superseded state', async () => {
+    const notices: TransitionNotice<Kind>[] = [];
+    const rt = h.runtime({
+      record: async ({ id, params }) => {
+        if (params.what === 'opened') await rt.send('door', id, { type: 'CLOSE' }, { actor: 'effect' });
+      },
+      // One update that carries the state, one that does not.
+      updates: ({ event, view, version, created, final }) => [
+        {
+          audience: { userId: 1 },
+          event: 'room:update',
+          payload: { view, version, created, final },
+          latest: true,
+        },
+        { audience: { userId: 1 }, event: 'wallet:update', payload: { event: event.type } },
+      ],
+      onTransition: (n) => void notices.push(n),
+    });
+    const id = newId();
+    await rt.create('door', id, {});
+    await rt.send('door', id, { type: 'OPEN' });
+    expect(notices.map((n) => [n.version, n.updates.map((u) => ('event' in u ? u.payload : u))])).toEqual([
+      [
+        1,
+        [
+          { view: { state: 'closed', count: 0, opens: 0 }, version: 1, created: true, final: false },
+          { event: 'xstate.init' },
+        ],
+      ],
+      [
+        3,
+        [
+          { view: { state: 'closed', count: 0, opens: 1 }, version: 3, created: false, final: false },
+          { event: 'CLOSE' },
+        ],
+      ],
+      // Version 2's own state was overtaken before it could go: only what does not carry it.
+      [2, [{ event: 'OPEN' }]],
+    ]);
+  });
+
   it('a second create of the same id is a conflict and changes nothing', async () => {
     const rt = h.runtime();
     const id = newId();

@@ -33,6 +33,7 @@ import {
   type CallSnapshot,
   type CallState,
   callMachine,
+  callUpdates,
   callView,
   partyOf,
 } from '../../../machines/call.js';
@@ -682,6 +683,76 @@ describe('callView and partyOf', () => {
     expect(partyOf(context, GUEST)).toBe('guest');
     expect(partyOf(context, ANCHOR)).toBe('anchor');
     expect(partyOf(context, STRANGER)).toBeNull();
+  });
+});
+
+describe('what the parties are told of a transition (callUpdates)', () => {
+  const PARTIES = { callId: 'c-42', userIds: [GUEST, ANCHOR] };
+  // The host presents the view with its own id form; the updates carry whatever view it gives.
+  const hostView = (snapshot: CallSnapshot) => ({ ...callView(snapshot), roomInstanceId: 42 });
+  const updatesOf = (snapshot: CallSnapshot, event: CallEvent | { type: 'xstate.init' }, created = false) =>
+    callUpdates({
+      event,
+      context: snapshot.context,
+      view: hostView(snapshot),
+      version: 3,
+      created,
+      final: snapshot.status === 'done',
+    });
+  const charged = (minute: number, diamond: number): CallEvent => ({
+    type: 'MINUTE_CHARGED',
+    minute,
+    diamond,
+    at: at(),
+  });
+
+  it('a new call: both parties join its room, then both hear of it', () => {
+    const snapshot = create('guest');
+    expect(updatesOf(snapshot, { type: 'xstate.init' }, true)).toEqual([
+      { audience: PARTIES, join: [GUEST, ANCHOR] },
+      { audience: PARTIES, event: 'call:update', payload: hostView(snapshot), latest: true },
+    ]);
+  });
+
+  it('every other transition: its view to both parties', () => {
+    const snapshot = run(liveCall(), hangup(GUEST));
+    expect(updatesOf(snapshot, hangup(GUEST))).toEqual([
+      { audience: PARTIES, event: 'call:update', payload: hostView(snapshot), latest: true },
+    ]);
+  });
+
+  it('takes a charged minute only when what is left cannot pay the next one, for the current minute', () => {
+    const live = run(liveCall(), tick(2));
+    expect(live.can(charged(2, 59))).toBe(true);
+    expect(live.can(charged(2, 60))).toBe(false);
+    expect(live.can(charged(1, 10))).toBe(false);
+    expect(create('guest').can(charged(1, 10))).toBe(false);
+    const [after, actions] = transition(callMachine, live, charged(2, 30));
+    expect(after.context).toEqual({ ...live.context, lowBalance: { minute: 2, diamond: 30 } });
+    expect(actions).toEqual([]);
+    // Reported again (an effect re-run after a crash): warned once.
+    expect(after.can(charged(2, 30))).toBe(false);
+    expect(run(after, tick(3)).can(charged(3, 0))).toBe(true);
+  });
+
+  it('warns the guest after the view: his wallet, then the view flagged lowBalance, until when it is paid', () => {
+    const live = run(liveCall(), tick(2));
+    const [after] = transition(callMachine, live, charged(2, 30));
+    const paidUntil = (after.context.startedAt ?? 0) + 2 * 60_000;
+    expect(updatesOf(after, charged(2, 30))).toEqual([
+      { audience: PARTIES, event: 'call:update', payload: hostView(after), latest: true },
+      {
+        audience: { userId: GUEST },
+        event: 'wallet:update',
+        payload: { diamond: 30, lowBalance: true, roomInstanceId: 42, unitPriceDiamond: 60, paidUntil },
+      },
+      {
+        audience: { userId: GUEST },
+        event: 'call:update',
+        payload: { ...hostView(after), lowBalance: true, diamond: 30, paidUntil },
+        latest: true,
+      },
+    ]);
   });
 });
 

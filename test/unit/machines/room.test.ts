@@ -31,6 +31,7 @@ import {
   refusalOf,
   roomEffects,
   roomMachine,
+  roomUpdates,
   roomView,
   type UserType,
   userTypeIn,
@@ -846,6 +847,70 @@ describe('room machine: what it announces (qlive-realtime.md §3, §5)', () => {
     expect(snapshot.context.groupId).toBe('@TGS#new');
     const [notice] = noticesOf(snapshot, enter(A));
     expect(notice?.message.content).toEqual({ group_id: '@TGS#new', num_list: [0, 1, 0, 0] });
+  });
+});
+
+describe('room machine: what our websocket clients are told (roomUpdates)', () => {
+  const ROOM = { roomId: 'room-7', groupId: '@TGS#7' };
+  /** The updates of one event, with the view as the host would give it. */
+  function updatesOf(snapshot: RoomSnapshot, event: RoomEvent) {
+    const [next] = transition(roomMachine, snapshot, event);
+    const updates = roomUpdates({
+      event,
+      context: next.context,
+      view: roomView(next),
+      version: 5,
+      created: false,
+      final: next.status === 'done',
+    });
+    return { next, updates };
+  }
+  const viewUpdate = (next: RoomSnapshot, event: string) => ({
+    audience: ROOM,
+    event: 'room:update',
+    payload: { ...roomView(next), liveId: Number.NaN, version: 5, event },
+    latest: true,
+  });
+
+  it('the matchmaker joins her room when it opens, and hears of it', () => {
+    const snapshot = start();
+    const updates = roomUpdates({
+      event: { type: 'xstate.init' },
+      context: snapshot.context,
+      view: roomView(snapshot),
+      version: 1,
+      created: true,
+      final: false,
+    });
+    expect(updates[0]).toEqual({ audience: ROOM, join: [M] });
+    expect(updates[1]).toMatchObject({ event: 'room:update', payload: { version: 1, event: 'xstate.init' } });
+  });
+
+  it('a newcomer joins before the view goes out, so he hears of his own entering', () => {
+    const { next, updates } = updatesOf(start(), enter(A));
+    expect(updates).toEqual([{ audience: ROOM, join: [A] }, viewUpdate(next, 'ENTER')]);
+  });
+
+  it('whoever is out of the room leaves its audience after hearing of it: leave, logout, ban, IM exit', () => {
+    const snapshot = play([...seated(A), enter(B), enter(C), enter(D)]);
+    for (const [event, gone] of [
+      [leave(A), [A]],
+      [{ type: 'LOGOUT', userId: B, at: at() }, [B]],
+      [ban(C), [C]],
+      // The stranger was never in: his sockets are in no part of it, so leaving changes nothing for him.
+      [{ type: 'MEMBERS_EXITED', userIds: [C, D, D, S, M], at: at() }, [C, D, S]],
+    ] as [RoomEvent, number[]][]) {
+      const { next, updates } = updatesOf(snapshot, event);
+      expect(updates).toEqual([viewUpdate(next, event.type), { audience: ROOM, leave: gone }]);
+    }
+  });
+
+  it('everyone leaves once the room has ended; a seat change alone moves nobody', () => {
+    const snapshot = play([...seated(A)]);
+    const ended = updatesOf(snapshot, end(M));
+    expect(ended.updates).toEqual([viewUpdate(ended.next, 'END'), { audience: ROOM, leave: 'everyone' }]);
+    const off = updatesOf(snapshot, leaveSeat(A));
+    expect(off.updates).toEqual([viewUpdate(off.next, 'LEAVE_SEAT')]);
   });
 });
 
