@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
-import { notifyUrlFor } from '../qlive/pay.routes.js';
-import { yuan } from '../qlive/wire-format.js';
+import { notifyUrlFor } from '../../payments/notify-url.js';
+import { yuan } from '../../payments/price-format.js';
 import { familyRateLimit } from '../rate-limits.js';
 import { userWithRole } from '../request-user.js';
 import { Id } from '../schemas.js';

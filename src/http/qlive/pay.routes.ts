@@ -1,24 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
+import { notifyUrlFor } from '../../payments/notify-url.js';
+import { yuan } from '../../payments/price-format.js';
 import { describeError } from '../describe-error.js';
 import { familyRateLimit } from '../rate-limits.js';
 import { currentUser } from '../request-user.js';
 import { Id } from '../schemas.js';
 import { PageOf, PageQuery, pageItems, pageOf } from './pagination.js';
-import { qliveDateTime, yuan } from './wire-format.js';
-
-/** The one notification endpoint, for QLive gold and paid-call diamonds alike. */
-export const NOTIFY_PATH = '/wx/api/qlive/qlive_pay/notify/';
-
-/**
- * Where WeChat Pay sends an order's notification: WECHATPAY_NOTIFY_URL, or (development) this
- * server as the client reached it.
- */
-export function notifyUrlFor(request: FastifyRequest, configured: string | undefined): string {
-  return configured ?? `${request.protocol}://${request.host}${NOTIFY_PATH}`;
-}
+import { qliveDateTime } from './wire-format.js';
 
 /** qlive_pay: gold packages, placing a recharge, and WeChat Pay's payment notification. */
 export const qlivePayRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }> = async (

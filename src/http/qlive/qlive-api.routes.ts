@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../../context.js';
+import { acceptEmptyJsonBodies } from '../lenient-body.js';
 import { qliveConfigRoutes } from './configs.routes.js';
 import { qliveGiftPushRoutes } from './gift-push.routes.js';
 import { qliveImNotifyRoutes } from './im-notify.routes.js';
-import { acceptEmptyJsonBodies } from './lenient-body.js';
 import { qliveLikeRoutes } from './likes.routes.js';
 import { qliveLoginRoutes } from './login.routes.js';
 import { qliveMicroRoutes } from './micro.routes.js';

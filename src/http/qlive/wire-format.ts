@@ -13,11 +13,6 @@ export function qliveDateTime(at: Date | number): string {
   return qliveTime(at).replace('T', ' ');
 }
 
-/** Fen as yuan with two decimals, the way a DRF DecimalField prints a price: 600 → "6.00". */
-export function yuan(fen: number): string {
-  return (fen / 100).toFixed(2);
-}
-
 /**
  * A number field a client may send as a number, a numeric string, or "" for "not given" (the
  * QLive document's examples show `"gender": ""`, `"age": ""`). Anything else is a 400 naming it.

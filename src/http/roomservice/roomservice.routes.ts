@@ -10,7 +10,7 @@ import { type TProperties, Type } from 'typebox';
 import { RoomServiceError, RoomServiceErrors } from '../../roomservice/errors.js';
 import type { Credentials, RoomService, RoomServiceCaller } from '../../roomservice/roomservice.service.js';
 import { describeError } from '../describe-error.js';
-import { acceptEmptyJsonBodies } from '../qlive/lenient-body.js';
+import { acceptEmptyJsonBodies } from '../lenient-body.js';
 import { Id } from '../schemas.js';
 
 export const ROOMSERVICE_PREFIXES = ['/weapp/live_room', '/weapp/double_room', '/weapp/multi_room'] as const;

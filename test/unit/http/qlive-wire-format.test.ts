@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/errors.js';
-import { optionalInt, qliveDateTime, qliveTime, yuan } from '../../../src/http/qlive/wire-format.js';
+import { optionalInt, qliveDateTime, qliveTime } from '../../../src/http/qlive/wire-format.js';
 
 describe('QLive wire formats', () => {
   it('prints times in Beijing time without an offset, as the Django backend did', () => {
@@ -8,12 +8,6 @@ describe('QLive wire formats', () => {
     expect(qliveTime(at)).toBe('2019-07-24T14:11:37');
     expect(qliveTime(new Date(at))).toBe('2019-07-24T14:11:37');
     expect(qliveDateTime(Date.UTC(2019, 6, 30, 16, 30, 0))).toBe('2019-07-31 00:30:00');
-  });
-
-  it('prints fen as yuan with two decimals', () => {
-    expect(yuan(600)).toBe('6.00');
-    expect(yuan(64_800)).toBe('648.00');
-    expect(yuan(1)).toBe('0.01');
   });
 
   it('reads a number, a numeric string or "" (not given), and names the field of anything else', () => {

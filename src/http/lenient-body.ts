@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { guardedJsonParser } from '../json-body.js';
+import { guardedJsonParser } from './json-body.js';
 
 /**
  * The mini-program's `wx.request` sends `Content-Type: application/json` even with no data, and
