@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { CallContext, CallSnapshot } from '../machines/call.js';
-import type { RoomContext, RoomSnapshot } from '../machines/room.js';
 import { MinuteChargeBatcher } from './billing/minute-charge-batcher.js';
 import { createCallIndex } from './calls/call-index.js';
+import { CALL } from './calls/call-kind.js';
 import { callMachineDefinition } from './calls/call-machine.definition.js';
 import { createCallRecordsRepository } from './calls/call-records.repository.js';
 import { createCallsService } from './calls/calls.service.js';
@@ -36,9 +35,11 @@ import { createQliveRoomServices } from './rooms/index.js';
 import { closeLostRooms } from './rooms/lost-rooms.js';
 import { createQliveIm } from './rooms/qlive-im.js';
 import { createRoomIndex } from './rooms/room-index.js';
+import { ROOM } from './rooms/room-kind.js';
 import { roomMachineDefinition } from './rooms/room-machine.definition.js';
+import { LIVE_ROOM } from './roomservice/live-room-kind.js';
 import { liveRoomMachineDefinition } from './roomservice/live-room-machine.definition.js';
-import { createRoomService, LIVE_ROOM_KIND } from './roomservice/roomservice.service.js';
+import { createRoomService } from './roomservice/roomservice.service.js';
 import { createStreamMixing } from './roomservice/stream-mixing.js';
 import { createRoomServiceTokens } from './roomservice/tokens.js';
 import {
@@ -122,20 +123,11 @@ export async function createAppContext(options: ContextOptions) {
   const callRecords = createCallRecordsRepository(db);
   const minuteCharges = new MinuteChargeBatcher(db);
 
-  const callContext = async (callId: string): Promise<CallContext | null> => {
-    const instance = await runtime.get('call', callId);
-    return (instance?.snapshot as CallSnapshot | undefined)?.context ?? null;
-  };
-
   // A machine's messages go out on every channel, its updates to our websocket clients; no channel
   // knows what a room or a call is.
   const sockets = createSocketChannel(() => io);
   const noticeChannels: NoticeChannel[] = [imNoticeChannel(im.delivery, logger), sockets.messages];
   const roomIndex = createRoomIndex(redis, prefix);
-  const roomContext = async (roomId: string): Promise<RoomContext | null> => {
-    const instance = await runtime.get('room', roomId);
-    return (instance?.snapshot as RoomSnapshot | undefined)?.context ?? null;
-  };
 
   // RoomService rooms get IM groups only with a real IM app: development credentials have no IM
   // server to create them on (and queued calls would retry against Tencent for ever).
@@ -145,43 +137,12 @@ export async function createAppContext(options: ContextOptions) {
   if (!roomServiceGroups)
     logger.info({}, 'RoomService rooms have no IM groups: Tencent IM is not configured');
 
-  const runtime: MachineRuntime<MachineKind> = createMachineRuntime<MachineKind>({
+  const runtime: MachineRuntime = createMachineRuntime({
     redis,
     prefix,
     shards,
     queue: { connection: redisTarget, concurrency: config.workerConcurrency },
     logger,
-    definitions: {
-      call: callMachineDefinition({
-        db,
-        callIndex,
-        records: callRecords,
-        chargeMinute: (charge) => minuteCharges.charge(charge),
-        send: (callId, event) => runtime.send('call', callId, event, { actor: 'system' }),
-        context: callContext,
-        closeRoom: async (roomId) => {
-          // A room that already closed or expired has nothing left to do.
-          if (await runtime.get(LIVE_ROOM_KIND, roomId))
-            await runtime.send(LIVE_ROOM_KIND, roomId, { type: 'CALL_ENDED' }, { actor: 'system' });
-        },
-      }),
-      live_room: liveRoomMachineDefinition({
-        streamChanged: (callId, userId, connected) => calls.streamChanged(callId, userId, connected),
-        enqueueIm: async (call) => {
-          if (roomServiceGroups) await im.delivery.enqueue(call);
-        },
-      }),
-      room: roomMachineDefinition({
-        db,
-        roomIndex,
-        context: roomContext,
-        playUrl: (roomId, userId) => live.playUrl('room', roomId, userId),
-        update: sockets.update,
-        announce: async (notice, origin) => {
-          await Promise.all(noticeChannels.map((channel) => channel(notice, origin)));
-        },
-      }),
-    },
     onTransition: (notice) => {
       for (const update of notice.updates) sockets.update(update);
       if (io) pushToAdmins(io, notice);
@@ -197,9 +158,49 @@ export async function createAppContext(options: ContextOptions) {
     },
   });
 
+  const callMachines = runtime.of(CALL);
+  const roomMachines = runtime.of(ROOM);
+  const liveRoomMachines = runtime.of(LIVE_ROOM);
+  // Registered after the handles exist: a kind's effects send its own and the other kinds' machines events.
+  runtime.register(
+    callMachineDefinition({
+      db,
+      callIndex,
+      records: callRecords,
+      chargeMinute: (charge) => minuteCharges.charge(charge),
+      send: (callId, event) => callMachines.send(callId, event, { actor: 'system' }),
+      context: callMachines.context,
+      closeRoom: async (roomId) => {
+        // A room that already closed or expired has nothing left to do.
+        if (await liveRoomMachines.get(roomId))
+          await liveRoomMachines.send(roomId, { type: 'CALL_ENDED' }, { actor: 'system' });
+      },
+    }),
+  );
+  runtime.register(
+    liveRoomMachineDefinition({
+      streamChanged: (callId, userId, connected) => calls.streamChanged(callId, userId, connected),
+      enqueueIm: async (call) => {
+        if (roomServiceGroups) await im.delivery.enqueue(call);
+      },
+    }),
+  );
+  runtime.register(
+    roomMachineDefinition({
+      db,
+      roomIndex,
+      context: roomMachines.context,
+      playUrl: (roomId, userId) => live.playUrl('room', roomId, userId),
+      update: sockets.update,
+      announce: async (notice, origin) => {
+        await Promise.all(noticeChannels.map((channel) => channel(notice, origin)));
+      },
+    }),
+  );
+
   const calls = createCallsService({
     db,
-    runtime,
+    machines: callMachines,
     callIndex,
     records: callRecords,
     users,
@@ -211,9 +212,9 @@ export async function createAppContext(options: ContextOptions) {
       diamondsPerPoint: config.diamondsPerPoint,
     },
   });
-  const qliveIm = createQliveIm({ db, im, runtime, roomIndex, logger });
+  const qliveIm = createQliveIm({ db, im, machines: roomMachines, roomIndex, logger });
   const roomService = createRoomService({
-    runtime,
+    machines: liveRoomMachines,
     tokens: createRoomServiceTokens(redis, prefix),
     calls,
     authenticatePaidCall: (token) => authenticator.authenticate(token),
@@ -244,7 +245,8 @@ export async function createAppContext(options: ContextOptions) {
   const presenceService = createPresenceService(db, presence, callIndex);
   const moderation = createModerationService({
     db,
-    runtime,
+    calls: callMachines,
+    rooms: roomMachines,
     callIndex,
     roomIndex,
     actions: createAdminActionsRepository(db),
@@ -255,7 +257,7 @@ export async function createAppContext(options: ContextOptions) {
     db,
     redis,
     prefix,
-    runtime,
+    machines: roomMachines,
     roomIndex,
     gifts,
     graceMs: config.disconnectGraceMs,
@@ -294,14 +296,14 @@ export async function createAppContext(options: ContextOptions) {
     everyMs: config.reconcileEveryMs,
     logger,
     reconcile: async () => {
-      const machineExists = (kind: MachineKind) => async (id: string) =>
-        (await runtime.get(kind, id)) !== null;
+      const machineExists = (machines: { get(id: string): Promise<unknown> }) => async (id: string) =>
+        (await machines.get(id)) !== null;
       const calls = await settleLostCalls(
         {
           db,
           records: callRecords,
           callIndex,
-          machineExists: machineExists('call'),
+          machineExists: machineExists(callMachines),
           timings: {
             ringTimeoutMs: config.ringTimeoutMs,
             billingIntervalMs: config.billingIntervalMs,
@@ -315,7 +317,7 @@ export async function createAppContext(options: ContextOptions) {
         {
           db,
           roomIndex,
-          machineExists: machineExists('room'),
+          machineExists: machineExists(roomMachines),
         },
         // A room's row is written just before its machine: only a room older than this can be lost.
         10_000,
@@ -341,8 +343,9 @@ export async function createAppContext(options: ContextOptions) {
     callIndex,
     callRecords,
     roomIndex,
-    roomContext,
     runtime,
+    callMachines,
+    roomMachines,
     calls,
     roomService,
     giftSending,

@@ -28,8 +28,6 @@ export const adminConsoleRoutes: FastifyPluginAsyncTypebox<{ context: AppContext
   await app.register(adminMachineRoutes, {
     machines: createMachinesService({
       db,
-      redis: context.redis,
-      prefix: context.config.redisPrefix,
       runtime: context.runtime,
       archives,
       callRecords: context.callRecords,

@@ -1,12 +1,12 @@
 import { conflict, notFound } from '../errors.js';
 import type { AdminActionsRepository } from '../moderation/admin-actions.repository.js';
 import type { RoomIndex } from '../rooms/room-index.js';
-import type { MachineKind, MachineRuntime, RuntimeEvent, SendResult } from '../runtime/index.js';
+import type { MachineRuntime, RuntimeEvent, SendResult } from '../runtime/index.js';
 import type { MachineArchivesRepository } from './machine-archives.repository.js';
-import { stateName } from './machine-registry.js';
+import { type PanelKind, stateName } from './machine-registry.js';
 
 export interface MachineActionsDeps {
-  runtime: MachineRuntime<MachineKind>;
+  runtime: MachineRuntime<PanelKind>;
   archives: MachineArchivesRepository;
   adminActions: AdminActionsRepository;
   roomIndex: RoomIndex;
@@ -25,7 +25,7 @@ export interface AdminCommand {
  */
 export function createMachineActions(deps: MachineActionsDeps) {
   async function sendAsAdmin(
-    kind: MachineKind,
+    kind: PanelKind,
     id: string,
     event: RuntimeEvent,
     action: string,

@@ -5,12 +5,12 @@
  * Every action shown as possible is asked of the machine itself with the exact event the action
  * route sends (`snapshot.can`), nothing applied.
  */
-import type { AnyMachineSnapshot } from 'xstate';
-import type { CallContext, CallInput } from '../../machines/call.js';
-import type { LiveRoomContext, LiveRoomInput } from '../../machines/live-room.js';
-import { type RoomContext, type RoomInput, seatOf } from '../../machines/room.js';
-import type { MachineKind } from '../runtime/index.js';
+import type { AnyMachineSnapshot, AnyStateMachine, SnapshotFrom } from 'xstate';
+import type { CallInput, callMachine } from '../../machines/call.js';
+import type { LiveRoomInput, liveRoomMachine } from '../../machines/live-room.js';
+import { type RoomInput, type roomMachine, seatOf } from '../../machines/room.js';
 import type { LedgerTotals } from './machine-ledger.js';
+import type { PanelKind } from './machine-registry.js';
 
 export interface SummaryFact {
   key: string;
@@ -42,6 +42,15 @@ export interface KindInsights {
   members?(snapshot: AnyMachineSnapshot): Member[];
   /** The input `initialTransition` took, recovered from the context (which starts as a copy of it). */
   inputOf(snapshot: AnyMachineSnapshot): unknown;
+}
+
+/** One kind's insights, checked against its machine's snapshot type, then erased for the table below. */
+function insights<M extends AnyStateMachine>(spec: {
+  summary(input: Omit<InsightInput, 'snapshot'> & { snapshot: SnapshotFrom<M> }): SummaryFact[];
+  members?(snapshot: SnapshotFrom<M>): Member[];
+  inputOf(snapshot: SnapshotFrom<M>): unknown;
+}): KindInsights {
+  return spec as unknown as KindInsights;
 }
 
 const sumOf = (ledger: LedgerTotals, account: string, currency: string) =>
@@ -78,11 +87,11 @@ const LIVE_ROOM_INPUT: (keyof LiveRoomInput)[] = [
   'at',
 ];
 
-export const KIND_INSIGHTS: Record<MachineKind, KindInsights> = {
+export const KIND_INSIGHTS: Record<PanelKind, KindInsights> = {
   // A RoomService room: its pushers (by IM id) and audience; a call's room names its call.
-  live_room: {
+  live_room: insights<typeof liveRoomMachine>({
     summary({ snapshot }) {
-      const c = snapshot.context as LiveRoomContext;
+      const c = snapshot.context;
       const facts: SummaryFact[] = [
         { key: 'creator', label: 'Creator', value: c.creator, format: 'text' },
         {
@@ -102,12 +111,12 @@ export const KIND_INSIGHTS: Record<MachineKind, KindInsights> = {
         );
       return facts;
     },
-    inputOf: (snapshot) => pick(snapshot.context as LiveRoomContext, LIVE_ROOM_INPUT),
-  },
+    inputOf: (snapshot) => pick(snapshot.context, LIVE_ROOM_INPUT),
+  }),
 
-  call: {
+  call: insights<typeof callMachine>({
     summary({ snapshot, ledger, balances }) {
-      const c = snapshot.context as CallContext;
+      const c = snapshot.context;
       const live = snapshot.value === 'live';
       const facts: SummaryFact[] = [
         { key: 'minutes', label: 'Minutes charged', value: c.minutesStarted, format: 'text' },
@@ -159,11 +168,11 @@ export const KIND_INSIGHTS: Record<MachineKind, KindInsights> = {
         facts.push({ key: 'disconnected', label: 'Disconnected', value: gone.join(', '), format: 'text' });
       return facts;
     },
-    inputOf: (snapshot) => pick(snapshot.context as CallContext, CALL_INPUT),
-  },
-  room: {
+    inputOf: (snapshot) => pick(snapshot.context, CALL_INPUT),
+  }),
+  room: insights<typeof roomMachine>({
     summary({ snapshot, ledger }) {
-      const c = snapshot.context as RoomContext;
+      const c = snapshot.context;
       const income = ledger.byAccount
         .filter((leg) => leg.account.startsWith('user:') && leg.currency === 'income' && leg.amount > 0)
         .reduce((sum, leg) => sum + leg.amount, 0);
@@ -190,7 +199,7 @@ export const KIND_INSIGHTS: Record<MachineKind, KindInsights> = {
       return facts;
     },
     members(snapshot) {
-      const c = snapshot.context as RoomContext;
+      const c = snapshot.context;
       const at = Date.now();
       const can = (event: Record<string, unknown>) =>
         snapshot.status === 'active' && snapshot.can({ at, ...event } as never);
@@ -225,6 +234,6 @@ export const KIND_INSIGHTS: Record<MachineKind, KindInsights> = {
         });
       return [host, ...members];
     },
-    inputOf: (snapshot) => pick(snapshot.context as RoomContext, ROOM_INPUT),
-  },
+    inputOf: (snapshot) => pick(snapshot.context, ROOM_INPUT),
+  }),
 };

@@ -3,8 +3,8 @@
  * and which admin events it would take now (`snapshot.can` with the exact event, nothing applied).
  */
 import type { AnyMachineSnapshot, AnyStateNode } from 'xstate';
-import type { MachineKind } from '../runtime/index.js';
-import { PANEL_MACHINES, type Party } from './machine-registry.js';
+
+import { PANEL_MACHINES, type PanelKind, type Party } from './machine-registry.js';
 import { graphOf } from './state-chart/graph.js';
 
 export interface AcceptedEvent {
@@ -20,7 +20,7 @@ export function activeNodesOf(snapshot: AnyMachineSnapshot): AnyStateNode[] {
   return (snapshot as unknown as { _nodes: AnyStateNode[] })._nodes.filter((node) => node.parent);
 }
 
-export function acceptedEvents(kind: MachineKind, snapshot: AnyMachineSnapshot): AcceptedEvent[] {
+export function acceptedEvents(kind: PanelKind, snapshot: AnyMachineSnapshot): AcceptedEvent[] {
   if (snapshot.status !== 'active') return [];
   const active = new Set(activeNodesOf(snapshot).map((node) => node.id));
   const byEvent = new Map<string, AcceptedEvent>();
@@ -42,7 +42,7 @@ export function acceptedEvents(kind: MachineKind, snapshot: AnyMachineSnapshot):
 }
 
 /** The admin events exactly as the action routes send them, asked of the machine without applying them. */
-export function adminActionsOf(kind: MachineKind, snapshot: AnyMachineSnapshot, parties: Party[]) {
+export function adminActionsOf(kind: PanelKind, snapshot: AnyMachineSnapshot, parties: Party[]) {
   const none = { hangup: false, end: false, ban: [] as number[] };
   if (snapshot.status !== 'active') return none;
   const at = Date.now();

@@ -3,19 +3,11 @@
  * takes part (the table's "parties" and its user filter) and the public view. Kept beside the
  * definitions the runtime runs, from the same pure machines.
  */
-import type { AnyMachineSnapshot, AnyStateMachine, StateValue } from 'xstate';
-import { type CallEndReason, type CallSnapshot, callMachine } from '../../machines/call.js';
-import {
-  type LiveRoomCloseReason,
-  type LiveRoomSnapshot,
-  liveRoomMachine,
-  liveRoomView,
-} from '../../machines/live-room.js';
-import { type RoomEndReason, type RoomSnapshot, roomMachine, roomView } from '../../machines/room.js';
+import type { AnyMachineSnapshot, AnyStateMachine, SnapshotFrom, StateValue } from 'xstate';
+import { type CallEndReason, callMachine } from '../../machines/call.js';
+import { type LiveRoomCloseReason, liveRoomMachine, liveRoomView } from '../../machines/live-room.js';
+import { type RoomEndReason, roomMachine, roomView } from '../../machines/room.js';
 import { publicCallView } from '../calls/call-view.js';
-import type { MachineKind } from '../runtime/index.js';
-
-export const MACHINE_KINDS = ['call', 'room', 'live_room'] as const satisfies readonly MachineKind[];
 
 export interface Party {
   role: string;
@@ -30,9 +22,26 @@ export interface PanelMachine {
   parties(snapshot: AnyMachineSnapshot): Party[];
 }
 
-export const PANEL_MACHINES: Record<MachineKind, PanelMachine> = {
-  call: {
-    machine: callMachine,
+/** A panel entry checked against its machine's snapshot type, then erased like the runtime's definitions. */
+function panelMachine<M extends AnyStateMachine>(
+  machine: M,
+  spec: {
+    endReasons: readonly string[];
+    view(snapshot: SnapshotFrom<M>): unknown;
+    parties(snapshot: SnapshotFrom<M>): Party[];
+  },
+): PanelMachine {
+  return {
+    machine,
+    endReasons: spec.endReasons,
+    view: (snapshot) => spec.view(snapshot as SnapshotFrom<M>),
+    parties: (snapshot) => spec.parties(snapshot as SnapshotFrom<M>),
+  };
+}
+
+/** The kinds the panel shows, by the name they are registered under in the runtime. */
+export const PANEL_MACHINES = {
+  call: panelMachine(callMachine, {
     endReasons: [
       'refused',
       'cancelled',
@@ -44,31 +53,29 @@ export const PANEL_MACHINES: Record<MachineKind, PanelMachine> = {
       'disconnect',
       'banned',
     ] satisfies CallEndReason[],
-    view: (snapshot) => publicCallView(snapshot as CallSnapshot),
+    view: publicCallView,
     parties: (snapshot) => {
-      const { guestId, anchorId } = (snapshot as CallSnapshot).context;
+      const { guestId, anchorId } = snapshot.context;
       return [
         { role: 'guest', userId: guestId },
         { role: 'anchor', userId: anchorId },
       ];
     },
-  },
-  room: {
-    machine: roomMachine,
+  }),
+  room: panelMachine(roomMachine, {
     endReasons: ['matchmaker_ended', 'matchmaker_left', 'admin', 'banned'] satisfies RoomEndReason[],
-    view: (snapshot) => roomView(snapshot as RoomSnapshot),
+    view: roomView,
     parties: (snapshot) => {
-      const { matchmakerId, seats } = (snapshot as RoomSnapshot).context;
+      const { matchmakerId, seats } = snapshot.context;
       const parties: Party[] = [{ role: 'matchmaker', userId: matchmakerId }];
       if (seats.male !== null) parties.push({ role: 'male seat', userId: seats.male });
       if (seats.female !== null) parties.push({ role: 'female seat', userId: seats.female });
       return parties;
     },
-  },
+  }),
   // RoomService rooms (/weapp/live_room/): their users are IM ids, listed here when they are numeric
   // (the paid-call users), with the room's creator first.
-  live_room: {
-    machine: liveRoomMachine,
+  live_room: panelMachine(liveRoomMachine, {
     endReasons: [
       'destroyed',
       'empty',
@@ -77,17 +84,20 @@ export const PANEL_MACHINES: Record<MachineKind, PanelMachine> = {
       'call_ended',
       'admin',
     ] satisfies LiveRoomCloseReason[],
-    view: (snapshot) => liveRoomView(snapshot as LiveRoomSnapshot),
+    view: liveRoomView,
     parties: (snapshot) => {
-      const { creator, pushers } = (snapshot as LiveRoomSnapshot).context;
+      const { creator, pushers } = snapshot.context;
       const parties: Party[] = [{ role: 'creator', userId: Number(creator) }];
       for (const pusher of pushers) {
         if (pusher.userId !== creator) parties.push({ role: 'pusher', userId: Number(pusher.userId) });
       }
       return parties.filter((party) => Number.isSafeInteger(party.userId) && party.userId > 0);
     },
-  },
-};
+  }),
+} satisfies Record<string, PanelMachine>;
+
+export type PanelKind = keyof typeof PANEL_MACHINES;
+export const MACHINE_KINDS = Object.keys(PANEL_MACHINES) as PanelKind[];
 
 /** `live`, or `parent.child` for a nested state (the first active leaf). */
 export function stateName(value: StateValue): string {

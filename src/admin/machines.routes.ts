@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { Id, StringEnum } from '../http/schemas.js';
-import type { MachineKind } from '../runtime/index.js';
+
 import {
   ArchiveRowSchema,
   ErrorResponse,
@@ -12,7 +12,7 @@ import {
   MachineSummarySchema,
   VersionViewSchema,
 } from './admin-schemas.js';
-import { MACHINE_KINDS, PANEL_MACHINES } from './machine-registry.js';
+import { MACHINE_KINDS, PANEL_MACHINES, type PanelKind } from './machine-registry.js';
 import { LEDGER_PAGE, type MachinesService } from './machines.service.js';
 import type { Search } from './search.js';
 import { type StateChart, stateChartOf } from './state-chart/index.js';
@@ -25,7 +25,7 @@ export const adminMachineRoutes: FastifyPluginAsyncTypebox<{
   const common = { tags: ['admin: machines'], security: [{ adminBearer: [] }] };
   // A chart depends only on the machine definition: generated once per kind.
   const charts = new Map<string, StateChart>();
-  const chartOf = (kind: MachineKind): StateChart => {
+  const chartOf = (kind: PanelKind): StateChart => {
     let chart = charts.get(kind);
     if (!chart) {
       chart = stateChartOf(PANEL_MACHINES[kind].machine);

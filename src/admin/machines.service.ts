@@ -11,9 +11,7 @@ import type { Db } from '../db/client.js';
 import { accounts } from '../db/schema/index.js';
 import { notFound } from '../errors.js';
 import type { AdminActionRow, AdminActionsRepository } from '../moderation/admin-actions.repository.js';
-import type { RedisClient } from '../redis/connection.js';
-import type { ArmedTimer, MachineKind, MachineRuntime, TransitionRecord } from '../runtime/index.js';
-import { decodeSnapshot } from '../runtime/snapshot-codec.js';
+import type { ArmedTimer, MachineRuntime, TransitionRecord } from '../runtime/index.js';
 import type { ArchiveFilter, MachineArchivesRepository } from './machine-archives.repository.js';
 import { KIND_INSIGHTS, type Member, type SummaryFact } from './machine-insights.js';
 import {
@@ -23,8 +21,7 @@ import {
   adminActionsOf,
 } from './machine-introspection.js';
 import { type LedgerPage, machineLedger } from './machine-ledger.js';
-import { MACHINE_KINDS, PANEL_MACHINES, type Party, stateName } from './machine-registry.js';
-import { recentHistory } from './recent-history.js';
+import { MACHINE_KINDS, PANEL_MACHINES, type PanelKind, type Party, stateName } from './machine-registry.js';
 import { type VersionView, versionOf } from './time-travel.js';
 
 /** Every balance of these users, per user id and currency. */
@@ -43,7 +40,7 @@ async function balancesOf(db: Db, userIds: number[]): Promise<Map<number, Record
 }
 
 export interface MachineSummary {
-  kind: MachineKind;
+  kind: PanelKind;
   id: string;
   state: string;
   final: boolean;
@@ -101,10 +98,7 @@ export const LEDGER_PAGE = 20;
 
 export interface MachinesServiceDeps {
   db: Db;
-  /** The runtime's Redis and prefix: the live table reads history streams backwards (recent-history.ts). */
-  redis: RedisClient;
-  prefix: string;
-  runtime: MachineRuntime<MachineKind>;
+  runtime: MachineRuntime<PanelKind>;
   archives: MachineArchivesRepository;
   callRecords: CallRecordsRepository;
   adminActions: AdminActionsRepository;
@@ -121,7 +115,7 @@ function landmarksOf(history: TransitionRecord[]) {
 }
 
 function summarize(
-  kind: MachineKind,
+  kind: PanelKind,
   id: string,
   snapshot: AnyMachineSnapshot,
   { entered, last }: { entered: TransitionRecord | null; last: TransitionRecord | null },
@@ -158,10 +152,10 @@ async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Pr
 export function createMachinesService(deps: MachinesServiceDeps) {
   const { runtime } = deps;
 
-  async function liveSummary(kind: MachineKind, id: string): Promise<MachineSummary | null> {
+  async function liveSummary(kind: PanelKind, id: string): Promise<MachineSummary | null> {
     const [instance, landmarks] = await Promise.all([
       runtime.get(kind, id),
-      recentHistory(deps.redis, deps.prefix, kind, id, deps.runtime.shards),
+      deps.runtime.recentHistory(kind, id),
     ]);
     return instance
       ? summarize(kind, id, instance.snapshot, landmarks, instance.updatedAt, instance.version)
@@ -169,7 +163,7 @@ export function createMachinesService(deps: MachinesServiceDeps) {
   }
 
   /** An instance from Redis while it is there, from the Postgres archive after. */
-  async function load(kind: MachineKind, id: string) {
+  async function load(kind: PanelKind, id: string) {
     const live = await runtime.get(kind, id);
     if (live) {
       return {
@@ -184,7 +178,7 @@ export function createMachinesService(deps: MachinesServiceDeps) {
     if (!archived) throw notFound(`no ${kind} ${id}`, 'id');
     return {
       live: false,
-      snapshot: decodeSnapshot(PANEL_MACHINES[kind].machine, JSON.stringify(archived.snapshot)),
+      snapshot: deps.runtime.restore(kind, archived.snapshot),
       history: archived.history,
       updatedAt: archived.archivedAt.getTime(),
       version: archived.history[archived.history.length - 1]?.version ?? 0,
@@ -192,11 +186,7 @@ export function createMachinesService(deps: MachinesServiceDeps) {
   }
 
   return {
-    async listActive(filter: {
-      kind?: MachineKind;
-      state?: string;
-      user?: number;
-    }): Promise<MachineSummary[]> {
+    async listActive(filter: { kind?: PanelKind; state?: string; user?: number }): Promise<MachineSummary[]> {
       const kinds = filter.kind ? [filter.kind] : [...MACHINE_KINDS];
       const ids = (
         await Promise.all(
@@ -220,9 +210,9 @@ export function createMachinesService(deps: MachinesServiceDeps) {
     ): Promise<{ machines: ArchiveRow[]; nextCursor: string | null }> {
       const page = await deps.archives.list(filter);
       const machines = page.rows.flatMap((row): ArchiveRow[] => {
-        const kind = row.kind as MachineKind;
+        const kind = row.kind as PanelKind;
         if (!PANEL_MACHINES[kind]) return [];
-        const snapshot = decodeSnapshot(PANEL_MACHINES[kind].machine, JSON.stringify(row.snapshot));
+        const snapshot = deps.runtime.restore(kind, row.snapshot);
         const version = row.tail[row.tail.length - 1]?.version ?? 0;
         const summary = summarize(
           kind,
@@ -253,7 +243,7 @@ export function createMachinesService(deps: MachinesServiceDeps) {
       return { machines, nextCursor: page.nextCursor };
     },
 
-    async detail(kind: MachineKind, id: string): Promise<MachineDetail> {
+    async detail(kind: PanelKind, id: string): Promise<MachineDetail> {
       const { machine, view } = PANEL_MACHINES[kind];
       const { live, snapshot, history, updatedAt, version } = await load(kind, id);
       const summary = summarize(kind, id, snapshot, landmarksOf(history), updatedAt, version);
@@ -289,11 +279,11 @@ export function createMachinesService(deps: MachinesServiceDeps) {
     },
 
     /** Older ledger movements of an instance, newest first. */
-    ledgerPage: (kind: MachineKind, id: string, page: { before?: number | undefined; limit: number }) =>
+    ledgerPage: (kind: PanelKind, id: string, page: { before?: number | undefined; limit: number }) =>
       machineLedger(deps.db, `${kind}:${id}`, page),
 
     /** The instance as it was at `version`, replayed from its history; 404 for a version it never had. */
-    async version(kind: MachineKind, id: string, version: number): Promise<VersionView> {
+    async version(kind: PanelKind, id: string, version: number): Promise<VersionView> {
       const { snapshot, history } = await load(kind, id);
       const view = versionOf(kind, snapshot, history, version);
       if (!view) throw notFound(`${kind} ${id} has no version ${version}`, 'version');

@@ -6,9 +6,9 @@
 import { eq, ilike, or } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { users } from '../db/schema/index.js';
-import type { MachineKind, MachineRuntime } from '../runtime/index.js';
+import type { MachineRuntime } from '../runtime/index.js';
 import type { MachineArchivesRepository } from './machine-archives.repository.js';
-import { MACHINE_KINDS } from './machine-registry.js';
+import { MACHINE_KINDS, type PanelKind } from './machine-registry.js';
 
 export interface SearchHit {
   type: 'machine' | 'user';
@@ -28,12 +28,12 @@ const PREFIXED = /^(call|anchor|room|user)_([0-9]{1,19})$/;
 
 export function createSearch(deps: {
   db: Db;
-  runtime: MachineRuntime<MachineKind>;
+  runtime: MachineRuntime<PanelKind>;
   archives: MachineArchivesRepository;
 }) {
   const { db } = deps;
 
-  async function machine(kind: MachineKind, id: string, matched: string): Promise<SearchHit | null> {
+  async function machine(kind: PanelKind, id: string, matched: string): Promise<SearchHit | null> {
     const live = await deps.runtime.get(kind, id);
     if (live) return { type: 'machine', kind, id, label: `${kind} ${id} (live)`, matched };
     const archived = await deps.archives.find(kind, id);
@@ -68,7 +68,7 @@ export function createSearch(deps: {
           .where(eq(users.id, Number(number)));
         if (user) hits.push(userHit(user, `${prefix}_<id>`));
       } else {
-        const kind = (MACHINE_KINDS as readonly string[]).includes(prefix) ? (prefix as MachineKind) : null;
+        const kind = (MACHINE_KINDS as readonly string[]).includes(prefix) ? (prefix as PanelKind) : null;
         if (kind) hits.push(await machine(kind, number, `${prefix}_<id>`));
       }
     }

@@ -5,10 +5,10 @@
  * checked against the stored snapshot (a replay that does not end where the instance is says so).
  */
 import { type AnyMachineSnapshot, initialTransition, transition } from 'xstate';
-import type { MachineKind, TransitionRecord } from '../runtime/index.js';
+import type { TransitionRecord } from '../runtime/index.js';
 import { KIND_INSIGHTS } from './machine-insights.js';
 import { activeNodesOf } from './machine-introspection.js';
-import { PANEL_MACHINES, stateName } from './machine-registry.js';
+import { PANEL_MACHINES, type PanelKind, stateName } from './machine-registry.js';
 
 export interface ContextChange {
   /** Dotted path into the context (`members.12.gender`); '' for the whole value. */
@@ -51,7 +51,7 @@ const stateIdsOf = (machineId: string, value: string) => `${machineId}.${value}`
  * input was, and the full replay must land on it for the answer to be `exact`.
  */
 export function versionOf(
-  kind: MachineKind,
+  kind: PanelKind,
   current: AnyMachineSnapshot,
   history: TransitionRecord[],
   version: number,

@@ -7,9 +7,10 @@ import {
 } from '../../machines/call.js';
 import type { MinuteCharge, MinuteResult } from '../billing/call-billing.js';
 import type { Db } from '../db/client.js';
-import type { RuntimeEvent } from '../runtime/index.js';
+import type { EventOf, RuntimeEvent } from '../runtime/index.js';
 import { defineMachine } from '../runtime/index.js';
 import type { CallIndex } from './call-index.js';
+import { CALL } from './call-kind.js';
 import type { CallRecordsRepository } from './call-records.repository.js';
 import { type PublicCallView, publicCallView } from './call-view.js';
 import { settleCall } from './settlement.js';
@@ -21,7 +22,7 @@ export interface CallEffectsDeps {
   /** Charges one minute; the server batches the minutes that come due together (minute-charge-batcher.ts). */
   chargeMinute(charge: MinuteCharge): Promise<MinuteResult>;
   /** Bound after the runtime exists: effects feed their outcome back to the machine as events. */
-  send(callId: string, event: RuntimeEvent): Promise<unknown>;
+  send(callId: string, event: EventOf<typeof callMachine>): Promise<unknown>;
   context(callId: string): Promise<CallContext | null>;
   /** The call is over: its RoomService room goes too (a no-op when it is gone already). */
   closeRoom(roomId: string): Promise<void>;
@@ -43,6 +44,7 @@ function firstMinutePaidBy(event: RuntimeEvent): MinuteResult | null {
  */
 export function callMachineDefinition(deps: CallEffectsDeps) {
   return defineMachine({
+    kind: CALL,
     machine: callMachine,
     view: (snapshot: CallSnapshot) => publicCallView(snapshot),
     updates: ({ snapshot, ...transition }) =>
@@ -56,7 +58,7 @@ export function callMachineDefinition(deps: CallEffectsDeps) {
     oneShotTimers: /^minute-\d+$/,
     effects: {
       chargeMinute: async ({ id, params, snapshot, event }) => {
-        const context = (snapshot as CallSnapshot | null)?.context ?? (await deps.context(id));
+        const context = snapshot?.context ?? (await deps.context(id));
         if (!context) return;
         const paidByStart = params.minute === 1 ? firstMinutePaidBy(event) : null;
         const { outcome, guestDiamonds } =
@@ -92,7 +94,7 @@ export function callMachineDefinition(deps: CallEffectsDeps) {
           diamond: guestDiamonds,
           at: Date.now(),
         };
-        const current = snapshot as CallSnapshot | null;
+        const current = snapshot;
         if (!current || current.can(charged)) await deps.send(id, charged);
       },
 
@@ -101,7 +103,7 @@ export function callMachineDefinition(deps: CallEffectsDeps) {
       },
 
       settleCall: async ({ id, snapshot }) => {
-        const context = (snapshot as CallSnapshot | null)?.context ?? (await deps.context(id));
+        const context = snapshot?.context ?? (await deps.context(id));
         if (!context) return;
         await settleCall(deps, context);
         await deps.callIndex.release(id, context.guestId, context.anchorId);

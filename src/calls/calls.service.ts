@@ -5,9 +5,9 @@ import type { Db } from '../db/client.js';
 import type { User } from '../db/schema/index.js';
 import { badRequest, conflict, notFound, paymentRequired } from '../errors.js';
 import { requireAllowed } from '../moderation/ban-policy.js';
-import type { InstanceState, MachineKind, MachineRuntime } from '../runtime/index.js';
 import type { UsersService } from '../users/users.service.js';
 import type { CallIndex } from './call-index.js';
+import type { CallInstance, CallMachines } from './call-kind.js';
 import type { CallRecordsRepository } from './call-records.repository.js';
 import { type PublicCallView, publicCallView } from './call-view.js';
 
@@ -20,7 +20,8 @@ export interface CallTimings {
 
 export interface CallsServiceDeps {
   db: Db;
-  runtime: MachineRuntime<MachineKind>;
+  /** The call machines (`runtime.of(CALL)`). */
+  machines: CallMachines;
   callIndex: CallIndex;
   records: CallRecordsRepository;
   users: UsersService;
@@ -40,11 +41,10 @@ type PartyEvent = Extract<CallEvent, { by: number }>['type'];
  * refuses in its current state is a 409 that names the state.
  */
 export function createCallsService(deps: CallsServiceDeps) {
-  const { runtime, callIndex } = deps;
+  const { machines, callIndex } = deps;
 
   async function snapshotOf(callId: string): Promise<CallSnapshot | null> {
-    const instance = await runtime.get('call', callId);
-    return (instance?.snapshot as CallSnapshot | undefined) ?? null;
+    return (await machines.get(callId))?.snapshot ?? null;
   }
 
   async function contextOf(callId: string): Promise<CallContext | null> {
@@ -91,8 +91,8 @@ export function createCallsService(deps: CallsServiceDeps) {
       at: Date.now(),
     };
     try {
-      const created = await runtime.create('call', callId, input, { actor: String(caller.id) });
-      return created.view as PublicCallView;
+      const created = await machines.create(callId, input, { actor: String(caller.id) });
+      return created.view;
     } catch (error) {
       await callIndex.release(callId, guest.id, anchor.id);
       throw error;
@@ -100,36 +100,33 @@ export function createCallsService(deps: CallsServiceDeps) {
   }
 
   /** The caller's live call with `otherUserId` (as read from the runtime), or a 409 saying there is none. */
-  async function callWith(user: User, otherUserId: number, field: string): Promise<InstanceState> {
+  async function callWith(user: User, otherUserId: number, field: string): Promise<CallInstance> {
     const callId = await callIndex.activeCallOf(user.id);
-    const instance = callId ? await runtime.get('call', callId) : null;
+    const instance = callId ? await machines.get(callId) : null;
     if (!instance) throw conflict(`no active call with user ${otherUserId}`);
-    const { context } = instance.snapshot as CallSnapshot;
+    const { context } = instance.snapshot;
     const other = partyOf(context, user.id) === 'guest' ? context.anchorId : context.guestId;
     if (other !== otherUserId) throw conflict(`your active call is not with user ${otherUserId} (${field})`);
     return instance;
   }
 
   async function sendByParty(
-    instance: InstanceState,
+    instance: CallInstance,
     type: PartyEvent,
     by: number,
     details: Record<string, unknown> = {},
   ): Promise<PublicCallView> {
-    const callId = (instance.snapshot as CallSnapshot).context.callId;
+    const callId = instance.snapshot.context.callId;
     // The instance was just read: the runtime starts from it instead of reading it again.
-    const result = await runtime.send(
-      'call',
+    const result = await machines.send(
       callId,
       { type, by, ...details },
       { actor: String(by), basis: instance },
     );
     if (!result.applied) {
-      throw conflict(
-        `call ${callId} is ${String((result.snapshot as CallSnapshot).value)}: ${type} does not apply`,
-      );
+      throw conflict(`call ${callId} is ${String(result.snapshot.value)}: ${type} does not apply`);
     }
-    return result.view as PublicCallView;
+    return result.view;
   }
 
   return {
@@ -146,10 +143,10 @@ export function createCallsService(deps: CallsServiceDeps) {
      * create_room with guestId, first half: the anchor's call with this guest that is still waiting
      * for its room (ringing or accepted, no room yet), as just read; 409 `没有待接通的通话` otherwise.
      */
-    async callWaitingForRoom(anchorId: number, guestId: number): Promise<InstanceState> {
+    async callWaitingForRoom(anchorId: number, guestId: number): Promise<CallInstance> {
       const callId = await callIndex.activeCallOf(anchorId);
-      const instance = callId ? await runtime.get('call', callId) : null;
-      const snapshot = instance?.snapshot as CallSnapshot | undefined;
+      const instance = callId ? await machines.get(callId) : null;
+      const snapshot = instance?.snapshot;
       const waiting =
         instance &&
         snapshot &&
@@ -161,16 +158,15 @@ export function createCallsService(deps: CallsServiceDeps) {
     },
 
     /** create_room with guestId, second half: the room is the call's (a guest's call is accepted by it). */
-    async bindRoom(instance: InstanceState, anchorId: number, roomId: string): Promise<PublicCallView> {
-      const callId = (instance.snapshot as CallSnapshot).context.callId;
-      const result = await runtime.send(
-        'call',
+    async bindRoom(instance: CallInstance, anchorId: number, roomId: string): Promise<PublicCallView> {
+      const callId = instance.snapshot.context.callId;
+      const result = await machines.send(
         callId,
         { type: 'ROOM_CREATED', by: anchorId, roomId },
         { actor: String(anchorId), basis: instance },
       );
       if (!result.applied) throw conflict(NO_CALL_WAITING);
-      return result.view as PublicCallView;
+      return result.view;
     },
 
     /** A party's pusher in the call's room started (connected) or stopped: the machine runs the grace period. */
@@ -178,8 +174,7 @@ export function createCallsService(deps: CallsServiceDeps) {
       const context = await contextOf(callId);
       const party = context ? partyOf(context, userId) : null;
       if (!party) return;
-      await runtime.send(
-        'call',
+      await machines.send(
         callId,
         { type: connected ? 'RECONNECTED' : 'DISCONNECTED', party },
         { actor: `stream:${userId}` },
@@ -189,7 +184,7 @@ export function createCallsService(deps: CallsServiceDeps) {
     /** callReplyGirl: the guest answers an anchor's call. */
     async reply(guest: User, anchorId: number, agree: boolean): Promise<PublicCallView> {
       const instance = await callWith(guest, anchorId, 'targetUserId');
-      if ((instance.snapshot as CallSnapshot).context.initiator !== 'anchor')
+      if (instance.snapshot.context.initiator !== 'anchor')
         throw conflict('this call was not made by the anchor');
       return sendByParty(instance, agree ? 'ACCEPT' : 'REFUSE', guest.id);
     },
@@ -204,7 +199,7 @@ export function createCallsService(deps: CallsServiceDeps) {
     async start(anchor: User, guestId: number): Promise<PublicCallView> {
       requireAllowed('mayCall', anchor, 'you are banned');
       const instance = await callWith(anchor, guestId, 'targetUserId');
-      const snapshot = instance.snapshot as CallSnapshot;
+      const snapshot = instance.snapshot;
       const at = Date.now();
       if (!snapshot.can({ type: 'START', by: anchor.id, at }))
         return sendByParty(instance, 'START', anchor.id);
@@ -256,8 +251,7 @@ export function createCallsService(deps: CallsServiceDeps) {
       const context = callId ? await contextOf(callId) : null;
       const party = context ? partyOf(context, userId) : null;
       if (!callId || !party) return;
-      await runtime.send(
-        'call',
+      await machines.send(
         callId,
         { type: connected ? 'RECONNECTED' : 'DISCONNECTED', party },
         {

@@ -1,10 +1,13 @@
 import { eq, sql } from 'drizzle-orm';
+import type { AnyStateMachine } from 'xstate';
 import type { CallIndex } from '../calls/call-index.js';
+import type { CallMachines } from '../calls/call-kind.js';
 import { type Db, queryRows } from '../db/client.js';
 import { type User, users } from '../db/schema/index.js';
 import { notFound } from '../errors.js';
 import type { RoomIndex } from '../rooms/room-index.js';
-import type { MachineKind, MachineRuntime, RuntimeEvent } from '../runtime/index.js';
+import type { RoomMachines } from '../rooms/room-kind.js';
+import type { MachineHandle, RuntimeEvent } from '../runtime/index.js';
 import type { AdminActionsRepository } from './admin-actions.repository.js';
 import { banPolicy } from './ban-policy.js';
 
@@ -12,7 +15,8 @@ export type BanType = 'account' | 'stream';
 
 export interface ModerationDeps {
   db: Db;
-  runtime: MachineRuntime<MachineKind>;
+  calls: CallMachines;
+  rooms: RoomMachines;
   callIndex: CallIndex;
   roomIndex: RoomIndex;
   actions: AdminActionsRepository;
@@ -24,7 +28,7 @@ export interface ModerationDeps {
 
 /** What a BAN did to the machine the user was in: the machine decides whether it applies. */
 export interface MachineOutcome {
-  kind: MachineKind;
+  kind: string;
   id: string;
   applied: boolean;
   state: string;
@@ -43,7 +47,7 @@ export interface BanResult {
  * between, the ban stands and banning again re-sends the events (a BAN is harmless twice).
  */
 export function createModerationService(deps: ModerationDeps) {
-  const { db, runtime, actions } = deps;
+  const { db, actions } = deps;
 
   async function updateUser(
     userId: number,
@@ -59,11 +63,16 @@ export function createModerationService(deps: ModerationDeps) {
     return user;
   }
 
-  async function sendBan(kind: MachineKind, id: string | null, event: RuntimeEvent, actor: string) {
+  async function sendBan(
+    machines: MachineHandle<AnyStateMachine, unknown>,
+    id: string | null,
+    event: RuntimeEvent,
+    actor: string,
+  ): Promise<MachineOutcome | null> {
     if (!id) return null;
     try {
-      const result = await runtime.send(kind, id, event, { actor });
-      return { kind, id, applied: result.applied, state: String(result.snapshot.value) };
+      const result = await machines.send(id, event, { actor });
+      return { kind: machines.kind, id, applied: result.applied, state: String(result.snapshot.value) };
     } catch (error) {
       // The instance finished and expired between the index lookup and the event: nothing to end.
       if ((error as { kind?: unknown }).kind === 'not_found') return null;
@@ -98,13 +107,13 @@ export function createModerationService(deps: ModerationDeps) {
       );
       if (!banPolicy.maySignIn(user)) await deps.lockUser(userId);
       const call = await sendBan(
-        'call',
+        deps.calls,
         await deps.callIndex.activeCallOf(userId),
         { type: 'BAN', userId, banType: type, title: message },
         actor,
       );
       const room = await sendBan(
-        'room',
+        deps.rooms,
         await deps.roomIndex.activeRoomOf(userId),
         { type: 'BAN', userId },
         actor,

@@ -3,11 +3,11 @@
 import type { Db } from '../db/client.js';
 import type { GiftsService } from '../gifts/gifts.service.js';
 import type { RedisClient } from '../redis/connection.js';
-import type { MachineKind, MachineRuntime } from '../runtime/index.js';
 import { createLikesRepository } from './likes.repository.js';
 import { createQliveProfiles } from './qlive-profiles.js';
 import { createRoomGiftsService, type RoomGiftsDeps } from './room-gifts.service.js';
 import type { RoomIndex } from './room-index.js';
+import type { RoomMachines } from './room-kind.js';
 import { createRoomsRepository } from './rooms.repository.js';
 import { createRoomsService } from './rooms.service.js';
 
@@ -15,7 +15,7 @@ export interface QliveRoomServicesDeps {
   db: Db;
   redis: RedisClient;
   prefix: string;
-  runtime: MachineRuntime<MachineKind>;
+  machines: RoomMachines;
   roomIndex: RoomIndex;
   gifts: GiftsService;
   graceMs: number;
@@ -26,7 +26,7 @@ export interface QliveRoomServicesDeps {
 export function createQliveRoomServices(deps: QliveRoomServicesDeps) {
   const repository = createRoomsRepository(deps.db);
   const rooms = createRoomsService({
-    runtime: deps.runtime,
+    machines: deps.machines,
     repository,
     roomIndex: deps.roomIndex,
     redis: deps.redis,

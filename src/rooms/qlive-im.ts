@@ -14,7 +14,7 @@ import type { RoomSnapshot } from '../../machines/room.js';
 import type { Db } from '../db/client.js';
 import { type User, users } from '../db/schema/index.js';
 import { liveRooms } from '../db/schema/rooms.js';
-import type { MachineKind, MachineRuntime, RuntimeLogger } from '../runtime/index.js';
+import type { RuntimeLogger } from '../runtime/index.js';
 import {
   IM_COMMANDS,
   IM_GROUP_GONE_CODES,
@@ -23,11 +23,12 @@ import {
   type TencentIm,
 } from '../tencent/im/index.js';
 import type { RoomIndex } from './room-index.js';
+import type { RoomMachines } from './room-kind.js';
 
 export interface QliveImDeps {
   db: Db;
   im: TencentIm;
-  runtime: MachineRuntime<MachineKind>;
+  machines: RoomMachines;
   roomIndex: RoomIndex;
   logger: RuntimeLogger;
 }
@@ -98,14 +99,13 @@ export function createQliveIm(deps: QliveImDeps) {
     if (updated.length === 0) return false;
     const roomId = await deps.roomIndex.activeRoomOf(userId);
     if (!roomId) return true;
-    const instance = await deps.runtime.get('room', roomId);
-    const snapshot = instance?.snapshot as RoomSnapshot | undefined;
+    const snapshot = (await deps.machines.get(roomId))?.snapshot;
     if (!snapshot || snapshot.status === 'done' || snapshot.context.matchmakerId !== userId) return true;
     await deps.db
       .update(liveRooms)
       .set({ groupId })
       .where(eq(liveRooms.id, Number(roomId)));
-    await deps.runtime.send('room', roomId, { type: 'GROUP_ASSIGNED', groupId }, { actor: 'system' });
+    await deps.machines.send(roomId, { type: 'GROUP_ASSIGNED', groupId }, { actor: 'system' });
     return true;
   }
 

@@ -13,6 +13,7 @@ import { liveRooms } from '../db/schema/index.js';
 import type { EventNotice, MessageNotice, NoticeOrigin } from '../notices/notice.js';
 import { defineMachine } from '../runtime/index.js';
 import type { RoomIndex } from './room-index.js';
+import { ROOM } from './room-kind.js';
 
 export interface RoomEffectsDeps {
   db: Db;
@@ -32,6 +33,7 @@ export interface RoomEffectsDeps {
  */
 export function roomMachineDefinition(deps: RoomEffectsDeps) {
   return defineMachine({
+    kind: ROOM,
     machine: roomMachine,
     // num_list rides along so a client can refresh its counters from the push alone.
     view: (snapshot: RoomSnapshot) => ({ ...roomView(snapshot), numList: numList(snapshot) }),
@@ -45,7 +47,7 @@ export function roomMachineDefinition(deps: RoomEffectsDeps) {
     effects: {
       // Who now publishes on the seat, and where to play it (the full view follows as room:update).
       seatChanged: async ({ params, snapshot }) => {
-        const groupId = (snapshot as RoomSnapshot | null)?.context.groupId ?? '';
+        const groupId = snapshot?.context.groupId ?? '';
         deps.update({
           audience: { roomId: params.roomId, groupId },
           event: 'room:seat',

@@ -13,8 +13,8 @@ import type { User } from '../db/schema/index.js';
 import { AppError, badRequest, conflict, notFound } from '../errors.js';
 import { requireAllowed } from '../moderation/ban-policy.js';
 import type { RedisClient } from '../redis/connection.js';
-import type { MachineKind, MachineRuntime, SendResult } from '../runtime/index.js';
 import type { RoomIndex } from './room-index.js';
+import type { RoomMachines } from './room-kind.js';
 import type { RoomsRepository } from './rooms.repository.js';
 
 /** accept_micro's seat is held by someone else: a 409, which QLive's wire answers as 抢麦失败. */
@@ -33,7 +33,8 @@ function refused(snapshot: RoomSnapshot, event: RoomEvent): AppError {
 }
 
 export interface RoomsServiceDeps {
-  runtime: MachineRuntime<MachineKind>;
+  /** The room machines (`runtime.of(ROOM)`). */
+  machines: RoomMachines;
   repository: RoomsRepository;
   roomIndex: RoomIndex;
   /** For the short lock that keeps a matchmaker from opening two rooms at once. */
@@ -71,11 +72,10 @@ const seatWord = (seat: SeatName) => (seat === 'male' ? 'male' : 'female');
  * who asked). Only what the machine cannot know is checked here: bans and the request's own fields.
  */
 export function createRoomsService(deps: RoomsServiceDeps) {
-  const { runtime, roomIndex } = deps;
+  const { machines, roomIndex } = deps;
 
   async function snapshotOf(liveId: number): Promise<RoomSnapshot | null> {
-    const instance = await runtime.get('room', String(liveId));
-    return (instance?.snapshot as RoomSnapshot | undefined) ?? null;
+    return (await machines.get(String(liveId)))?.snapshot ?? null;
   }
 
   const isEnded = (snapshot: RoomSnapshot) => snapshot.status === 'done';
@@ -94,7 +94,7 @@ export function createRoomsService(deps: RoomsServiceDeps) {
 
   async function send(liveId: number, event: RoomCommand, actor: number) {
     try {
-      return await runtime.send('room', String(liveId), event, { actor: String(actor) });
+      return await machines.send(String(liveId), event, { actor: String(actor) });
     } catch (error) {
       if (error instanceof AppError && error.kind === 'not_found')
         throw notFound(`no live room ${liveId}`, 'live_id');
@@ -102,13 +102,11 @@ export function createRoomsService(deps: RoomsServiceDeps) {
     }
   }
 
-  const snapshotOfResult = (result: SendResult) => result.snapshot as RoomSnapshot;
-
   /** The room's pushed view (as room:update carries it), for a socket that (re)connects. */
   async function currentView(liveId: number): Promise<Record<string, unknown> | null> {
-    const instance = await runtime.get('room', String(liveId));
+    const instance = await machines.get(String(liveId));
     if (!instance) return null;
-    return { ...(instance.view as object), liveId, version: instance.version, event: 'sync' };
+    return { ...instance.view, liveId, version: instance.version, event: 'sync' };
   }
 
   async function stateOf(userId: number): Promise<UserRoomState | null> {
@@ -172,10 +170,10 @@ export function createRoomsService(deps: RoomsServiceDeps) {
           { type: 'RECONNECTED', userId: matchmaker.id },
           matchmaker.id,
         );
-        if (groupId && groupId !== snapshotOfResult(result).context.groupId) {
+        if (groupId && groupId !== result.snapshot.context.groupId) {
           result = await send(current.liveId, { type: 'GROUP_ASSIGNED', groupId }, matchmaker.id);
         }
-        return { liveId: current.liveId, snapshot: snapshotOfResult(result), reopened: true };
+        return { liveId: current.liveId, snapshot: result.snapshot, reopened: true };
       }
       await leaveCurrentMembership(matchmaker);
       const liveId = await deps.repository.nextId();
@@ -196,9 +194,9 @@ export function createRoomsService(deps: RoomsServiceDeps) {
         at: Date.now(),
       };
       try {
-        const created = await runtime.create('room', String(liveId), input, { actor: String(matchmaker.id) });
+        const created = await machines.create(String(liveId), input, { actor: String(matchmaker.id) });
         await roomIndex.join(matchmaker.id, String(liveId));
-        return { liveId, snapshot: created.snapshot as RoomSnapshot, reopened: false };
+        return { liveId, snapshot: created.snapshot, reopened: false };
       } catch (error) {
         await deps.repository.markFailed(liveId);
         throw error;
@@ -216,7 +214,7 @@ export function createRoomsService(deps: RoomsServiceDeps) {
       { type: 'ENTER', userId: user.id, gender: user.gender as Gender },
       user.id,
     );
-    const after = snapshotOfResult(result);
+    const after = result.snapshot;
     // Not applied: either he got in concurrently (fine) or the room ended meanwhile.
     if (!result.applied && userTypeIn(after, user.id) === 0) throw conflict(`live room ${liveId} has ended`);
     await roomIndex.join(user.id, String(liveId));
@@ -228,7 +226,7 @@ export function createRoomsService(deps: RoomsServiceDeps) {
     requireAllowed('mayTakeMic', user, 'you are banned from going on the mic');
     const event = { type: 'APPLY', userId: user.id, at: Date.now() } as const;
     const result = await send(liveId, event, user.id);
-    if (!result.applied) throw refused(snapshotOfResult(result), event);
+    if (!result.applied) throw refused(result.snapshot, event);
   }
 
   /**
@@ -240,7 +238,7 @@ export function createRoomsService(deps: RoomsServiceDeps) {
     if (userId === actor.id) requireAllowed('mayTakeMic', actor, 'you are banned from going on the mic');
     const event = { type: 'ACCEPT_SEAT', userId, by: actor.id, at: Date.now() } as const;
     const result = await send(liveId, event, actor.id);
-    const after = snapshotOfResult(result);
+    const after = result.snapshot;
     const seat = seatOf(after.context, userId);
     if (result.applied && seat) return { seat, snapshot: after };
     throw refused(after, event);
@@ -250,7 +248,7 @@ export function createRoomsService(deps: RoomsServiceDeps) {
     await liveSnapshot(liveId);
     const event = { type: 'REFUSE_SEAT', userId, by: actor.id, at: Date.now() } as const;
     const result = await send(liveId, event, actor.id);
-    if (!result.applied) throw refused(snapshotOfResult(result), event);
+    if (!result.applied) throw refused(result.snapshot, event);
   }
 
   /** leave_micro: the seat holder himself or the matchmaker takes him off the mic. */
@@ -261,14 +259,14 @@ export function createRoomsService(deps: RoomsServiceDeps) {
       throw badRequest(`user ${userId} is on the ${seatWord(seat)} seat, not gender ${gender}'s`, 'gender');
     const event = { type: 'LEAVE_SEAT', userId, by: actor.id, at: Date.now() } as const;
     const result = await send(liveId, event, actor.id);
-    if (!result.applied) throw refused(snapshotOfResult(result), event);
+    if (!result.applied) throw refused(result.snapshot, event);
   }
 
   async function end(actor: User, liveId: number): Promise<void> {
     await liveSnapshot(liveId);
     const event = { type: 'END', by: actor.id, at: Date.now() } as const;
     const result = await send(liveId, event, actor.id);
-    if (!result.applied) throw refused(snapshotOfResult(result), event);
+    if (!result.applied) throw refused(result.snapshot, event);
   }
 
   /** leave_room: an audience member, applicant or seat holder leaves (off the mic first). */
@@ -276,7 +274,7 @@ export function createRoomsService(deps: RoomsServiceDeps) {
     await liveSnapshot(liveId);
     const event = { type: 'LEAVE', userId: user.id, at: Date.now() } as const;
     const result = await send(liveId, event, user.id);
-    if (!result.applied) throw refused(snapshotOfResult(result), event);
+    if (!result.applied) throw refused(result.snapshot, event);
     await roomIndex.leave(user.id, String(liveId));
   }
 
@@ -297,7 +295,7 @@ export function createRoomsService(deps: RoomsServiceDeps) {
     if (!row) return;
     const snapshot = await snapshotOf(row.id);
     if (!snapshot || isEnded(snapshot)) return;
-    await runtime.send('room', String(row.id), { type: 'MEMBERS_EXITED', userIds }, { actor: 'im' });
+    await machines.send(String(row.id), { type: 'MEMBERS_EXITED', userIds }, { actor: 'im' });
     await Promise.all(
       userIds
         .filter((userId) => userId !== snapshot.context.matchmakerId)

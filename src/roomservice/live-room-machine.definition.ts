@@ -1,6 +1,7 @@
 import { type LiveRoomSnapshot, liveRoomMachine, liveRoomView } from '../../machines/live-room.js';
 import { defineMachine } from '../runtime/index.js';
 import { IM_COMMANDS, type ImCall } from '../tencent/im/index.js';
+import { LIVE_ROOM } from './live-room-kind.js';
 
 export interface LiveRoomEffectsDeps {
   /** A party of the room's call started or stopped pushing (the call's grace period applies). */
@@ -23,6 +24,7 @@ export const PUSHER_CHANGE_NOTICE = JSON.stringify({ cmd: 'notifyPusherChange', 
  */
 export function liveRoomMachineDefinition(deps: LiveRoomEffectsDeps) {
   return defineMachine({
+    kind: LIVE_ROOM,
     machine: liveRoomMachine,
     view: (snapshot: LiveRoomSnapshot) => liveRoomView(snapshot),
     effects: {

@@ -10,12 +10,13 @@ import {
   type LiveRoomCall,
   type LiveRoomInput,
   type LiveRoomSnapshot,
+  type liveRoomMachine,
 } from '../../machines/live-room.js';
 import type { CallsService } from '../calls/calls.service.js';
 import type { User } from '../db/schema/index.js';
 import { AppError, forbidden } from '../errors.js';
 import { requireAllowed } from '../moderation/ban-policy.js';
-import type { InstanceState, MachineKind, MachineRuntime, SendResult } from '../runtime/index.js';
+import type { EventOf } from '../runtime/index.js';
 import {
   parseStreamUrl,
   pushUrlIsSigned,
@@ -27,16 +28,17 @@ import {
 } from '../tencent/roomservice-urls.js';
 import { verifyUserSig } from '../tencent/user-sig.js';
 import { RoomServiceErrors as E } from './errors.js';
+import type { LiveRoomInstance, LiveRoomMachines } from './live-room-kind.js';
 import type { MixResult, StreamMixing } from './stream-mixing.js';
 import type { RoomServiceTokens } from './tokens.js';
 
-export const LIVE_ROOM_KIND = 'live_room' satisfies MachineKind;
 /** Java demo's limits (spec §3). */
 export const MAX_PUSHERS = 4;
 export const MAX_AUDIENCES = 30;
 
 export interface RoomServiceDeps {
-  runtime: MachineRuntime<MachineKind>;
+  /** The RoomService room machines (`runtime.of(LIVE_ROOM)`). */
+  machines: LiveRoomMachines;
   tokens: RoomServiceTokens;
   calls: CallsService;
   /** A paid-call app token → its user (the paid-call app's own login). */
@@ -101,7 +103,7 @@ const newRoomId = () => {
 };
 
 export function createRoomService(deps: RoomServiceDeps) {
-  const { runtime, tokens } = deps;
+  const { machines, tokens } = deps;
 
   async function authenticate({ userId, token }: Credentials): Promise<RoomServiceCaller> {
     if (!token || (userId !== undefined && !ROOMSERVICE_USER_ID.test(userId))) throw E.missingParameters(401);
@@ -127,26 +129,24 @@ export function createRoomService(deps: RoomServiceDeps) {
     return user;
   }
 
-  async function room(roomId: string): Promise<InstanceState | null> {
-    const instance = await runtime.get(LIVE_ROOM_KIND, roomId);
+  async function room(roomId: string): Promise<LiveRoomInstance | null> {
+    const instance = await machines.get(roomId);
     return instance && instance.snapshot.status === 'active' ? instance : null;
   }
 
-  const snapshotOf = (instance: InstanceState) => instance.snapshot as LiveRoomSnapshot;
-
   const send = (
     roomId: string,
-    event: { type: string; [key: string]: unknown },
+    event: EventOf<typeof liveRoomMachine>,
     caller: string,
-    basis?: InstanceState,
-  ) => runtime.send(LIVE_ROOM_KIND, roomId, event, { actor: caller, ...(basis ? { basis } : {}) });
+    basis?: LiveRoomInstance,
+  ) => machines.send(roomId, event, { actor: caller, ...(basis ? { basis } : {}) });
 
   async function createRoom(
     roomId: string,
     creator: string,
     roomInfo: string,
     call: LiveRoomCall | null,
-  ): Promise<InstanceState | null> {
+  ): Promise<LiveRoomInstance | null> {
     const input: LiveRoomInput = {
       roomId,
       roomInfo,
@@ -158,9 +158,9 @@ export function createRoomService(deps: RoomServiceDeps) {
       emptyRoomTimeoutMs: deps.emptyRoomTimeoutMs,
       at: Date.now(),
     };
-    let created: InstanceState;
+    let created: LiveRoomInstance;
     try {
-      created = await runtime.create(LIVE_ROOM_KIND, roomId, input, { actor: creator });
+      created = await machines.create(roomId, input, { actor: creator });
     } catch (error) {
       if (error instanceof AppError && error.kind === 'conflict') return null;
       throw error;
@@ -169,7 +169,7 @@ export function createRoomService(deps: RoomServiceDeps) {
     try {
       await deps.createGroup(roomId, groupNameOf(roomInfo, roomId));
     } catch {
-      await runtime.send(LIVE_ROOM_KIND, roomId, { type: 'ADMIN_END', by: 'system' }, { actor: 'system' });
+      await machines.send(roomId, { type: 'ADMIN_END', by: 'system' }, { actor: 'system' });
       throw E.groupCreationFailed();
     }
     return created;
@@ -181,7 +181,7 @@ export function createRoomService(deps: RoomServiceDeps) {
     creator: string,
     roomInfo: string,
     call: LiveRoomCall | null,
-  ): Promise<InstanceState> {
+  ): Promise<LiveRoomInstance> {
     if (requestedId) {
       const created = await createRoom(requestedId, creator, roomInfo, call);
       if (!created) throw E.roomExists();
@@ -219,7 +219,7 @@ export function createRoomService(deps: RoomServiceDeps) {
 
   /** After an ADD_PUSHER: remember the credential so heartbeats are checked without a token lookup. */
   async function rememberCredential(roomId: string, userId: string, token: string): Promise<void> {
-    await runtime.setAttribute(LIVE_ROOM_KIND, roomId, authAttribute(userId), credentialDigest(token));
+    await machines.setAttribute(roomId, authAttribute(userId), credentialDigest(token));
   }
 
   return {
@@ -250,7 +250,7 @@ export function createRoomService(deps: RoomServiceDeps) {
       let callId: string | null = null;
       const instance = roomId ? await room(roomId) : null;
       if (instance) {
-        const { call } = snapshotOf(instance).context;
+        const { call } = instance.snapshot.context;
         if (call) {
           if (caller.userId !== call.guestId && caller.userId !== call.anchorId) throw E.notCallParty();
           callId = call.callId;
@@ -274,7 +274,7 @@ export function createRoomService(deps: RoomServiceDeps) {
       const roomInfo = body.roomInfo ?? '';
       if (body.guestId === undefined) {
         const created = await openRoom(body.roomId, caller.userId, roomInfo, null);
-        return { roomID: snapshotOf(created).context.roomId };
+        return { roomID: created.snapshot.context.roomId };
       }
       if (user?.role !== 'anchor') throw forbidden('only an anchor may open a call room');
       const call = await deps.calls.callWaitingForRoom(user.id, body.guestId);
@@ -284,7 +284,7 @@ export function createRoomService(deps: RoomServiceDeps) {
         guestId: String(body.guestId),
         anchorId: String(user.id),
       });
-      const roomId = snapshotOf(created).context.roomId;
+      const roomId = created.snapshot.context.roomId;
       try {
         await deps.calls.bindRoom(call, user.id, roomId);
       } catch (error) {
@@ -323,14 +323,9 @@ export function createRoomService(deps: RoomServiceDeps) {
         (await room(fields.roomId));
       // A closed room keeps its id until it expires.
       if (!instance) throw E.roomNotFound();
-      const result: SendResult = await send(
-        fields.roomId,
-        { type: 'ADD_PUSHER', pusher },
-        caller.userId,
-        instance,
-      );
+      const result = await send(fields.roomId, { type: 'ADD_PUSHER', pusher }, caller.userId, instance);
       if (!result.applied) {
-        const c = snapshotOf(result).context;
+        const c = result.snapshot.context;
         if (result.snapshot.status !== 'active') throw E.roomNotFound();
         if (c.call && caller.userId !== c.call.guestId && caller.userId !== c.call.anchorId)
           throw E.notCallParty();
@@ -369,7 +364,7 @@ export function createRoomService(deps: RoomServiceDeps) {
         throw E.missingParameters(401);
       const userId = credentials.userId ?? (await authenticate(credentials)).userId;
       const touch = () =>
-        runtime.touchTimer(LIVE_ROOM_KIND, roomId, heartbeatTimerId(userId), {
+        machines.touchTimer(roomId, heartbeatTimerId(userId), {
           require: { attribute: authAttribute(userId), value: credentialDigest(token) },
         });
       const outcome = await touch();
@@ -385,15 +380,15 @@ export function createRoomService(deps: RoomServiceDeps) {
     async pushers(roomId: string): Promise<RoomListing> {
       const instance = await room(roomId);
       if (!instance) throw E.roomNotFound();
-      return listing(snapshotOf(instance));
+      return listing(instance.snapshot);
     },
 
     /** get_room_list: rooms with a pusher that are not a paid call's, in creation order. */
     async roomList(index: number, count: number): Promise<RoomListing[]> {
-      const ids = await runtime.listActive(LIVE_ROOM_KIND, { limit: 5_000 });
-      const rooms = (await Promise.all(ids.map((id) => runtime.get(LIVE_ROOM_KIND, id))))
-        .filter((instance): instance is InstanceState => instance !== null)
-        .map(snapshotOf)
+      const ids = await machines.list({ limit: 5_000 });
+      const rooms = (await Promise.all(ids.map((id) => machines.get(id))))
+        .filter((instance) => instance !== null)
+        .map((instance) => instance.snapshot)
         .filter(
           (snapshot) =>
             snapshot.status === 'active' && snapshot.value === 'live' && snapshot.context.call === null,
@@ -427,7 +422,7 @@ export function createRoomService(deps: RoomServiceDeps) {
     async audiences(roomId: string) {
       const instance = await room(roomId);
       if (!instance) throw E.roomNotFound();
-      const audiences = snapshotOf(instance).context.audiences.map((audience) => ({
+      const audiences = instance.snapshot.context.audiences.map((audience) => ({
         userID: audience.userId,
         userInfo: audience.userInfo,
       }));

@@ -19,7 +19,7 @@
  * batches left by a crashed process or a failing effect are run again, and `close()` the runtime
  * before quitting the ioredis client it passed in.
  */
-import { type AnyMachineSnapshot, initialTransition, transition } from 'xstate';
+import { type AnyMachineSnapshot, type AnyStateMachine, initialTransition, transition } from 'xstate';
 import { AppError, badRequest, conflict, notFound, unavailable } from '../errors.js';
 import type { RedisClient } from '../redis/connection.js';
 import { BatchRunner } from './batch-runner.js';
@@ -31,22 +31,26 @@ import {
 } from './delayed-events.js';
 import { type ActionLike, planEffects, type Timers } from './effect-plan.js';
 import { assertId, assertKind, bullPrefixOf } from './keys.js';
-import { MachineStore, type OutboxBatch } from './machine-store.js';
+import { handleOf, type MachineHandle } from './machine-handle.js';
+import { MachineStore, type OutboxBatch, type RecentHistory } from './machine-store.js';
 import { OutboxRecovery, type RecoveryOptions, type RecoveryReport } from './outbox-recovery.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
 import { deferredJobId, TimerTouches, type TouchOutcome } from './timer-touch.js';
 import type {
   AnyMachineDefinition,
+  ArmedTimer,
   FinalRecord,
   InstanceState,
+  MachineKind,
   RuntimeEvent,
   RuntimeLogger,
+  SendOptions,
   SendResult,
   TransitionNotice,
   TransitionRecord,
 } from './types.js';
 
-export interface MachineRuntimeOptions<K extends string> {
+export interface MachineRuntimeOptions<K extends string = string> {
   /** Used for every runtime command; owned by the caller (not closed by `close()`). A `Cluster` works too. */
   redis: RedisClient;
   /** Key prefix of every key, e.g. `co:`; BullMQ's prefix is derived from it (keys.ts `bullPrefixOf`). */
@@ -57,7 +61,8 @@ export interface MachineRuntimeOptions<K extends string> {
    */
   shards?: number;
   queue: Omit<DelayedEventsOptions, 'prefix' | 'logger'> & { prefix?: string };
-  definitions: Readonly<Record<K, AnyMachineDefinition>>;
+  /** Kinds known from the start; more with `register` (before `startWorker`). */
+  definitions?: readonly AnyMachineDefinition[];
   onTransition?: (notice: TransitionNotice<K>) => Promise<void> | void;
   onFinal?: (record: FinalRecord<K>) => Promise<void> | void;
   /** How long a finished instance stays readable in Redis (default 1 h). */
@@ -71,17 +76,20 @@ export interface MachineRuntimeOptions<K extends string> {
   logger?: RuntimeLogger;
 }
 
-export interface SendOptions {
-  /** Who sent it (user id, 'admin:<id>', 'timer', 'system'); stored in the history. */
-  actor?: string;
+export interface MachineRuntime<K extends string = string> {
   /**
-   * The instance as the sender just read it with `get()`: the first attempt starts from it instead
-   * of reading it again. A stale basis costs nothing but a retry (the compare-and-set catches it).
+   * Adds a kind. Its definition's effects may hold handles made by `of` before it was registered
+   * (a call's effects send the call events), so the domain builds its definition after the runtime.
    */
-  basis?: InstanceState;
-}
-
-export interface MachineRuntime<K extends string> {
+  register(definition: AnyMachineDefinition): void;
+  /** A handle typed by the kind's machine and view: no caller casts a snapshot. */
+  of<M extends AnyStateMachine, V>(kind: MachineKind<M, V>): MachineHandle<M, V>;
+  /** The registered kinds' names. */
+  kinds(): string[];
+  /** An archived snapshot (`FinalRecord.snapshot` as stored) of a registered kind, decoded. */
+  restore(kind: K, persisted: unknown): AnyMachineSnapshot;
+  /** The last transition and the one that entered the current state, without reading all the history. */
+  recentHistory(kind: K, id: string): Promise<RecentHistory>;
   /** `initialTransition` + create-if-absent. A second create of a live id is a conflict (409). */
   create(
     kind: K,
@@ -128,17 +136,6 @@ const consoleLogger: RuntimeLogger = {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export interface ArmedTimer {
-  /** The machine's raise id (`minute-3`, `grace-12`, `xstate.after.ringTimeout.call.ringing`). */
-  sendId: string;
-  jobId: string;
-  /** BullMQ's state of the job (`delayed`, `waiting`, `active`, `failed`…), `missing` when the queue has none. */
-  state: string;
-  /** When it fires (epoch ms); null when the job is missing. */
-  dueAt: number | null;
-  attempts: number;
-}
-
 export interface FireResult {
   applied: boolean;
   reason: SendResult['reason'] | 'gone' | 'deferred' | null;
@@ -150,7 +147,9 @@ interface TimerGuard {
   jobId: string;
 }
 
-export function createMachineRuntime<K extends string>(options: MachineRuntimeOptions<K>): MachineRuntime<K> {
+export function createMachineRuntime<K extends string = string>(
+  options: MachineRuntimeOptions<K>,
+): MachineRuntime<K> {
   return new Runtime(options);
 }
 
@@ -165,9 +164,12 @@ class Runtime<K extends string> implements MachineRuntime<K> {
   private readonly touches: TimerTouches;
   /** Which instance each state `get()` handed out is, and its timers, so a send with that basis needs no read. */
   private readonly readStates = new WeakMap<InstanceState, { kind: K; id: string; timers: Timers }>();
+  /** Registered kinds; the batch runner and recovery read these very objects, so a later `register` reaches them. */
+  private readonly definitions: Record<string, AnyMachineDefinition> = {};
+  private readonly kindNames: string[] = [];
+  private started = false;
 
   constructor(private readonly options: MachineRuntimeOptions<K>) {
-    for (const kind of Object.keys(options.definitions)) assertKind(kind);
     this.logger = options.logger ?? consoleLogger;
     this.maxAttempts = options.maxAttempts ?? 100;
     this.shards = options.shards ?? 1;
@@ -186,7 +188,7 @@ class Runtime<K extends string> implements MachineRuntime<K> {
     this.runner = new BatchRunner<K>({
       store: this.store,
       delayed: this.delayed,
-      definitions: options.definitions,
+      definitions: this.definitions as Record<K, AnyMachineDefinition>,
       onTransition: options.onTransition,
       onFinal: options.onFinal,
       finishedTtlMs: options.finishedTtlMs ?? 3_600_000,
@@ -195,15 +197,44 @@ class Runtime<K extends string> implements MachineRuntime<K> {
     this.recovery = new OutboxRecovery<K>({
       store: this.store,
       runner: this.runner,
-      kinds: Object.keys(options.definitions),
+      kinds: this.kindNames,
       get: (kind, id) => this.get(kind, id),
       recoverAfterMs: options.recoverAfterMs ?? 30_000,
       logger: this.logger,
     });
+    for (const definition of options.definitions ?? []) this.register(definition);
+  }
+
+  register(definition: AnyMachineDefinition): void {
+    assertKind(definition.kind);
+    if (this.definitions[definition.kind])
+      throw new Error(`machine kind '${definition.kind}' is already registered`);
+    // The worker and recovery would meet instances of a kind they cannot run.
+    if (this.started) throw new Error(`register '${definition.kind}' before startWorker()`);
+    this.definitions[definition.kind] = definition;
+    this.kindNames.push(definition.kind);
+  }
+
+  of<M extends AnyStateMachine, V>(kind: MachineKind<M, V>): MachineHandle<M, V> {
+    assertKind(kind.name);
+    return handleOf(this, kind);
+  }
+
+  kinds(): string[] {
+    return [...this.kindNames];
+  }
+
+  restore(kind: K, persisted: unknown): AnyMachineSnapshot {
+    return decodeSnapshot(this.definition(kind).machine, JSON.stringify(persisted));
+  }
+
+  recentHistory(kind: K, id: string): Promise<RecentHistory> {
+    assertId(id);
+    return this.store.recentHistory(kind, id);
   }
 
   private definition(kind: K): AnyMachineDefinition {
-    const definition = this.options.definitions[kind];
+    const definition = this.definitions[kind];
     if (!definition) throw new Error(`unknown machine kind '${kind}'`);
     return definition;
   }
@@ -452,6 +483,7 @@ class Runtime<K extends string> implements MachineRuntime<K> {
   }
 
   startWorker(options: { recoverEveryMs?: number } = {}): void {
+    this.started = true;
     this.delayed.start((data, jobId) => this.fire(data, jobId));
     if (options.recoverEveryMs) this.recovery.startLoop(options.recoverEveryMs);
   }

@@ -13,6 +13,12 @@ import { activeKey, instanceKeys, outboxKey, parseMember } from './keys.js';
 import { claimScript, clearBatchScript, finalizeScript, saveScript } from './lua-scripts.js';
 import type { RuntimeEvent, TransitionRecord } from './types.js';
 
+/** The last transition of an instance, and the one that entered its current state (null: not found). */
+export interface RecentHistory {
+  last: TransitionRecord | null;
+  entered: TransitionRecord | null;
+}
+
 export interface StoredInstance {
   version: number;
   snapshotJson: string;
@@ -162,6 +168,30 @@ export class MachineStore {
   async dropFromOutbox(kind: string, id: string): Promise<void> {
     const k = this.keys(kind, id);
     await this.redis.zrem(k.outbox, k.member);
+  }
+
+  /**
+   * What a live table needs from an instance's history without reading all of it (a busy room
+   * collects thousands of ENTER/LEAVE entries): the last transition, and the one that entered the
+   * current state, found by reading the history stream backwards a page at a time.
+   */
+  async recentHistory(kind: string, id: string): Promise<RecentHistory> {
+    const key = this.keys(kind, id).history;
+    const page = 50;
+    let last: TransitionRecord | null = null;
+    let end = '+';
+    for (;;) {
+      const entries = await this.redis.xrevrange(key, end, '-', 'COUNT', page);
+      const records = parseHistory(entries);
+      last ??= records[0] ?? null;
+      const entered = records.find(
+        (record) => record.from === null || JSON.stringify(record.from) !== JSON.stringify(record.to),
+      );
+      if (entered) return { last, entered };
+      const oldest = entries[entries.length - 1];
+      if (entries.length < page || !oldest) return { last, entered: null };
+      end = `(${oldest[0]}`;
+    }
   }
 
   async history(kind: string, id: string): Promise<TransitionRecord[]> {

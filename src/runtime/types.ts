@@ -7,8 +7,22 @@
 import type { AnyMachineSnapshot, AnyStateMachine, SnapshotFrom, StateMachine, StateValue } from 'xstate';
 import type { UpdateNotice } from '../../machines/notices.js';
 
-/** The machine kinds the host registers; the runtime itself accepts any `[a-z][a-z0-9_]*` kind. */
-export type MachineKind = 'call' | 'room' | 'live_room';
+/**
+ * A kind of machine, named once by the domain that owns it (`machineKind<typeof callMachine,
+ * PublicCallView>('call')`) and typed by its machine and the view clients see. The runtime knows
+ * only the name; `runtime.of(kind)` turns it into a handle whose reads and sends carry those types.
+ */
+export interface MachineKind<M extends AnyStateMachine = AnyStateMachine, V = unknown> {
+  /** `[a-z][a-z0-9_]*`: part of every Redis key of its instances. */
+  readonly name: string;
+  /** Type carriers only, never set. */
+  readonly machineType?: M;
+  readonly viewType?: V;
+}
+
+export function machineKind<M extends AnyStateMachine, V>(name: string): MachineKind<M, V> {
+  return { name };
+}
 
 /**
  * An event as the runtime sees it. `at` (epoch ms) is stamped with `Date.now()` when the caller
@@ -33,7 +47,7 @@ export interface RuntimeLogger {
  * idempotency keys from `kind`/`id` and the params (e.g. `call:<id>:minute:<n>`), or use
  * `idempotencyKey`, which is the same on every re-run of the same effect.
  */
-export interface EffectContext<TParams = unknown> {
+export interface EffectContext<TParams = unknown, TSnapshot extends AnyMachineSnapshot = AnyMachineSnapshot> {
   kind: string;
   id: string;
   /** The action type, e.g. `chargeMinute`. */
@@ -52,7 +66,7 @@ export interface EffectContext<TParams = unknown> {
    * The instance when the effects run: the snapshot this transition saved (or, on recovery, the
    * latest one), so a handler needs no extra read for what the machine already knows.
    */
-  snapshot: AnyMachineSnapshot | null;
+  snapshot: TSnapshot | null;
   logger: RuntimeLogger;
 }
 
@@ -81,7 +95,7 @@ type NamedActionOf<M extends AnyStateMachine> =
 /** One optional handler per named action of the machine, typed by that action's params. */
 export type EffectHandlers<M extends AnyStateMachine> = {
   [A in NamedActionOf<M> as A extends { type: infer T extends string } ? T : never]?: (
-    ctx: EffectContext<A extends { params: infer P } ? P : undefined>,
+    ctx: EffectContext<A extends { params: infer P } ? P : undefined, SnapshotFrom<M>>,
   ) => Promise<void>;
 };
 
@@ -96,10 +110,11 @@ export interface SavedTransition<S extends AnyMachineSnapshot = AnyMachineSnapsh
   final: boolean;
 }
 
-export interface MachineDefinition<M extends AnyStateMachine> {
+export interface MachineDefinition<M extends AnyStateMachine, V = unknown> {
+  kind: MachineKind<M, V>;
   machine: M;
   /** The public view pushed to clients (never secrets). */
-  view(snapshot: SnapshotFrom<M>): unknown;
+  view(snapshot: SnapshotFrom<M>): V;
   /** Named actions → I/O. An action without a handler is pure bookkeeping and is skipped (logged once). */
   effects: NoInfer<EffectHandlers<M>>;
   /**
@@ -113,6 +128,8 @@ export interface MachineDefinition<M extends AnyStateMachine> {
 
 /** A definition with its machine type erased, as the runtime stores it. */
 export interface AnyMachineDefinition {
+  /** The kind's name. */
+  kind: string;
   machine: AnyStateMachine;
   view(snapshot: AnyMachineSnapshot): unknown;
   effects: Readonly<Record<string, ((ctx: EffectContext) => Promise<void>) | undefined>>;
@@ -120,11 +137,11 @@ export interface AnyMachineDefinition {
   oneShotTimers?: RegExp;
 }
 
-/** Checks a definition against its machine, then erases the type for `createMachineRuntime`. */
-export function defineMachine<M extends AnyStateMachine>(
-  definition: MachineDefinition<M>,
+/** Checks a definition against its machine and kind, then erases the types for `runtime.register`. */
+export function defineMachine<M extends AnyStateMachine, V>(
+  definition: MachineDefinition<M, V>,
 ): AnyMachineDefinition {
-  return definition as unknown as AnyMachineDefinition;
+  return { ...(definition as unknown as Omit<AnyMachineDefinition, 'kind'>), kind: definition.kind.name };
 }
 
 export interface InstanceState {
@@ -133,6 +150,12 @@ export interface InstanceState {
   /** Starts at 1 on create; +1 per applied event. */
   version: number;
   updatedAt: number;
+}
+
+/** An instance as a typed handle reads it: its machine's snapshot and its kind's view. */
+export interface TypedInstanceState<M extends AnyStateMachine, V> extends InstanceState {
+  snapshot: SnapshotFrom<M>;
+  view: V;
 }
 
 export interface SendResult extends InstanceState {
@@ -183,4 +206,25 @@ export interface FinalRecord<K extends string = string> {
   snapshot: AnyMachineSnapshot;
   view: unknown;
   history: TransitionRecord[];
+}
+
+export interface SendOptions {
+  /** Who sent it (user id, 'admin:<id>', 'timer', 'system'); stored in the history. */
+  actor?: string;
+  /**
+   * The instance as the sender just read it with `get()`: the first attempt starts from it instead
+   * of reading it again. A stale basis costs nothing but a retry (the compare-and-set catches it).
+   */
+  basis?: InstanceState;
+}
+
+export interface ArmedTimer {
+  /** The machine's raise id (`minute-3`, `grace-12`, `xstate.after.ringTimeout.call.ringing`). */
+  sendId: string;
+  jobId: string;
+  /** BullMQ's state of the job (`delayed`, `waiting`, `active`, `failed`…), `missing` when the queue has none. */
+  state: string;
+  /** When it fires (epoch ms); null when the job is missing. */
+  dueAt: number | null;
+  attempts: number;
 }

@@ -1,6 +1,11 @@
 import { Redis } from 'ioredis';
 import { roomMachine, roomView } from '../../machines/room.js';
-import { connectionFromUrl, createMachineRuntime, defineMachine } from '../../src/runtime/index.js';
+import {
+  connectionFromUrl,
+  createMachineRuntime,
+  defineMachine,
+  machineKind,
+} from '../../src/runtime/index.js';
 
 /**
  * Machine events per second through the full runtime in this process: load, pure transition,
@@ -18,9 +23,9 @@ export async function measureTransitions(options: {
     redis,
     prefix: options.prefix,
     queue: { connection: connectionFromUrl(options.redisUrl) },
-    definitions: {
-      room: defineMachine({ machine: roomMachine, view: roomView, effects: {} }),
-    },
+    definitions: [
+      defineMachine({ kind: machineKind('room'), machine: roomMachine, view: roomView, effects: {} }),
+    ],
   });
   const ids = Array.from({ length: options.rooms }, (_, i) => `bench-${i}`);
   await Promise.all(

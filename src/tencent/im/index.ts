@@ -2,8 +2,7 @@
 import type { Registry } from 'prom-client';
 import type { AppConfig } from '../../config/index.js';
 import type { RedisClient, RedisTarget } from '../../redis/connection.js';
-import type { RuntimeLogger } from '../../runtime/index.js';
-import { bullPrefixOf } from '../../runtime/keys.js';
+import { bullPrefixOf, type RuntimeLogger } from '../../runtime/index.js';
 import { createImClient } from './im-client.js';
 import { createImDelivery, IM_QUEUE_NAME } from './im-delivery.js';
 

@@ -13,6 +13,7 @@ import {
   type FinalRecord,
   type MachineRuntime,
   type MachineRuntimeOptions,
+  machineKind,
   type RuntimeLogger,
   type SavedTransition,
   type TransitionNotice,
@@ -22,6 +23,7 @@ import { TEST_REDIS_URL, uniqueName } from '../../helpers/services.js';
 import { doorMachine, doorView } from './door-machine.js';
 
 export type Kind = 'door';
+export const DOOR = machineKind<typeof doorMachine, ReturnType<typeof doorView>>('door');
 export type DoorRuntime = MachineRuntime<Kind>;
 export type RecordParams = { what: string; count: number };
 export type RecordHandler = (ctx: EffectContext<RecordParams>) => Promise<void>;
@@ -63,14 +65,15 @@ export function runtimeHarness(label: string) {
       redis: client(),
       prefix,
       queue: { connection: connectionFromUrl(TEST_REDIS_URL), concurrency: 8 },
-      definitions: {
-        door: defineMachine({
+      definitions: [
+        defineMachine({
+          kind: DOOR,
           machine: doorMachine,
           view: doorView,
           effects: { record: setup.record ?? (async () => {}) },
           ...(setup.updates ? { updates: setup.updates } : {}),
         }),
-      },
+      ],
       onTransition: setup.onTransition,
       onFinal: setup.onFinal,
       logger,
