@@ -15,6 +15,7 @@ import { createRecordScreens } from './calls/call-records.screens.js';
 import { attachCallSocketHandlers } from './calls/call-socket-handlers.js';
 import { createSettlementScreens } from './calls/settlement-screens.js';
 import type { AppContext } from './context.js';
+import { setAnswerHeaders } from './http/answer-headers.js';
 import { describeError } from './http/describe-error.js';
 import { enforceEdgeRules } from './http/edge-rules.js';
 import { healthRoutes } from './http/health.routes.js';
@@ -39,6 +40,7 @@ import { qliveGiftRoutes } from './http/qlive/gifts.routes.js';
 import { qliveApiRoutes } from './http/qlive/qlive-api.routes.js';
 import { familyRateLimit, rateLimitCaller, sharedRedisStore } from './http/rate-limits.js';
 import { roomServiceRoutes } from './http/roomservice/roomservice.routes.js';
+import { frameworkErrorAnswer, notFoundAnswer, QLIVE_PREFIX } from './http/unrouted.js';
 import { tokenRoom, userRoom } from './realtime/events.js';
 import { type AppSocketServer, createSocketServer } from './realtime/socket-server.js';
 import { attachRoomSocketHandlers } from './rooms/room-socket-handlers.js';
@@ -53,7 +55,7 @@ export interface BuildAppOptions {
   logger: Logger;
 }
 
-export const QLIVE_PREFIX = '/wx/api/qlive';
+export { QLIVE_PREFIX } from './http/unrouted.js';
 
 /** The root plugin: infrastructure, then the three APIs, each inside its own envelope. */
 export async function buildApp(context: AppContext, options: BuildAppOptions): Promise<FastifyInstance> {
@@ -65,15 +67,12 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
     requestIdHeader: false,
     bodyLimit: config.bodyLimitBytes,
     routerOptions: { ignoreTrailingSlash: true },
+    // A URL that does not decode or a path parameter past the router's length: the API's envelope.
+    frameworkErrors: frameworkErrorAnswer,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorateRequest('user', null);
-  app.addHook('onSend', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-    reply.header('x-content-type-options', 'nosniff');
-    // Answers are per user and change with every write: no cache may keep one (the panel's files set their own).
-    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-  });
+  app.addHook('onSend', async (request, reply) => setAnswerHeaders(request, reply));
 
   useGuardedJsonParser(app);
   await app.register(formbody);
@@ -181,13 +180,7 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
 
   await app.register(roomServiceRoutes, { roomService: context.roomService });
 
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0] ?? '';
-    const message = `no route ${request.method} ${path}`;
-    if (path.startsWith(QLIVE_PREFIX)) return reply.status(404).send({ detail: 'Not found.' });
-    if (path.startsWith('/admin/api')) return reply.status(404).send({ error: 'not_found', message });
-    return reply.status(404).send({ code: 404, message });
-  });
+  app.setNotFoundHandler(notFoundAnswer);
   app.setErrorHandler((error, request, reply) => {
     const described = describeError(error);
     if (described.status >= 500) request.log.error({ err: error }, 'request failed');

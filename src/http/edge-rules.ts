@@ -13,6 +13,8 @@ const isBadText = (text: string) => text.includes('\u0000') || LONE_SURROGATE.te
 interface SchemaNode {
   type?: string | string[];
   anyOf?: SchemaNode[];
+  enum?: unknown[];
+  const?: unknown;
   properties?: Record<string, SchemaNode>;
   items?: SchemaNode;
   minimum?: number;
@@ -21,11 +23,21 @@ interface SchemaNode {
 
 type NumberKind = 'integer' | 'number' | 'integer-or-text';
 
-/** Whether a field takes an integer (or a number): `integer`, `number`, or an integer-or-string union. */
+/** An integer literal (TypeBox's `Type.Literal(1)` is `{type: 'number', enum: [1]}`). */
+const isIntegerLiteral = (schema: SchemaNode) =>
+  (Array.isArray(schema.enum) && schema.enum.length > 0 && schema.enum.every(Number.isInteger)) ||
+  Number.isInteger(schema.const);
+
+/**
+ * Whether a field takes an integer (or a number): `integer`, `number`, a union of integer literals
+ * (`reply` 1/2, `display` 0/1: Ajv would coerce `true` or `"1.0"` into one), or an integer-or-string union.
+ */
 function numberKindOf(schema: SchemaNode): NumberKind | null {
+  if (isIntegerLiteral(schema)) return 'integer';
   if (schema.type === 'integer') return 'integer';
   if (schema.type === 'number') return 'number';
   const members = schema.anyOf;
+  if (members?.length && members.every(isIntegerLiteral)) return 'integer';
   if (members?.some((member) => member.type === 'integer'))
     return members.every((member) => member.type === 'integer' || member.type === 'string')
       ? 'integer-or-text'

@@ -107,6 +107,27 @@ describe('numbers at the edge', () => {
     expect(form.body).toMatchObject({ code: 0, unitPrice: 46 });
   });
 
+  it('an enumeration of integers (display 0/1, reply 1/2) refuses true, "1.0" and [1], and still takes "1"', async () => {
+    for (const display of [true, false, '1.0', [1]]) {
+      const answer = await post('/app/user/updateDisplay', { token: guest.token, display });
+      expect(answer.status, JSON.stringify(display)).toBe(400);
+      expect(answer.body).toMatchObject({ code: 400, field: 'display' });
+    }
+    const reply = await post('/app/live/callReplyGirl', {
+      token: guest.token,
+      targetUserId: anchor.userId,
+      reply: true,
+    });
+    expect(reply.body).toMatchObject({ code: 400, field: 'reply' });
+    const like = await server.request('POST', '/wx/api/qlive/qlive_like/', {
+      headers: { authorization: `QLiveToken ${guest.token}` },
+      body: { user_id: anchor.userId, like_state: '1.0' },
+    });
+    expect(like).toMatchObject({ status: 400, body: { field: 'like_state' } });
+    const shown = await post('/app/user/updateDisplay', { token: guest.token, display: '1' });
+    expect(shown.body).toMatchObject({ code: 0, display: 1 });
+  });
+
   it('QLive query numbers: "0x10" and "Infinity" are a 400 with detail and field', async () => {
     for (const page of ['0x10', 'Infinity', '1e3']) {
       const answer = await server.request(
@@ -191,5 +212,36 @@ describe('nesting', () => {
       extra: [[[{ a: [1] }]]],
     });
     expect(answer.status).toBe(200);
+  });
+});
+
+describe('URLs', () => {
+  it('a path parameter too long for the router is a 414 in the API’s envelope, with the server’s headers and without the path echoed', async () => {
+    const answer = await server.app.inject({
+      method: 'GET',
+      url: `/admin/api/users/${'9'.repeat(400)}`,
+      headers: asAdmin(),
+    });
+    expect(answer.statusCode).toBe(414);
+    expect(answer.json()).toEqual({ error: 'bad_request', message: 'a path parameter is too long' });
+    expect(answer.headers).toMatchObject({
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'x-request-id': expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
+  });
+
+  it('a path parameter that does not decode is a 400 in the API’s envelope', async () => {
+    const answer = await server.app.inject({
+      method: 'POST',
+      url: '/admin/api/users/%E0%A4%A/warn',
+      headers: { ...asAdmin(), 'content-type': 'application/json' },
+      payload: '{"message":"hi"}',
+    });
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json()).toEqual({
+      error: 'bad_request',
+      message: 'the URL is not valid (a path parameter does not decode)',
+    });
   });
 });
