@@ -45,7 +45,6 @@ import { createRoomServiceTokens } from './roomservice/tokens.js';
 import {
   CLUSTER_SHARDS,
   createMachineRuntime,
-  type MachineKind,
   type MachineRuntime,
   type RuntimeLogger,
 } from './runtime/index.js';

@@ -10,7 +10,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
-import type { RoomSnapshot } from '../../machines/room.js';
 import type { Db } from '../db/client.js';
 import { type User, users } from '../db/schema/index.js';
 import { liveRooms } from '../db/schema/rooms.js';

@@ -169,7 +169,7 @@ class Runtime<K extends string> implements MachineRuntime<K> {
   private readonly kindNames: string[] = [];
   private started = false;
 
-  constructor(private readonly options: MachineRuntimeOptions<K>) {
+  constructor(options: MachineRuntimeOptions<K>) {
     this.logger = options.logger ?? consoleLogger;
     this.maxAttempts = options.maxAttempts ?? 100;
     this.shards = options.shards ?? 1;
