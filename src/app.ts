@@ -11,9 +11,7 @@ import { attachAdminNamespace } from './admin/admin-socket.js';
 import { adminConsoleRoutes } from './admin/console.routes.js';
 import { adminGrantRoutes } from './admin/grants.routes.js';
 import { adminPanelRoutes } from './admin/panel.routes.js';
-import { createRecordScreens } from './calls/call-records.screens.js';
 import { attachCallSocketHandlers } from './calls/call-socket-handlers.js';
-import { createSettlementScreens } from './calls/settlement-screens.js';
 import type { AppContext } from './context.js';
 import { setAnswerHeaders } from './http/answer-headers.js';
 import { describeError } from './http/describe-error.js';
@@ -141,10 +139,17 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
       authenticate: context.authenticate,
       onAuthenticated: (user) => context.presence.touch(user.id),
     });
-    await paidCall.register(paidCallUserRoutes, { context });
-    await paidCall.register(paidCallLoginRoutes, { context });
-    await paidCall.register(paidCallRechargeRoutes, { context });
-    await paidCall.register(paidCallGiftRoutes, { context });
+    await paidCall.register(paidCallUserRoutes, { users: context.users, balances: context.balances });
+    await paidCall.register(paidCallLoginRoutes, {
+      wechatSignIn: context.wechatSignIn,
+      rateLimit: familyRateLimit('logins', config.rateLimits),
+    });
+    await paidCall.register(paidCallRechargeRoutes, {
+      payments: context.payments,
+      rateLimit: familyRateLimit('orders', config.rateLimits),
+      notifyUrl: config.wechatPay.notifyUrl,
+    });
+    await paidCall.register(paidCallGiftRoutes, { gifts: context.gifts });
     await paidCall.register(paidCallCallRoutes, {
       calls: context.calls,
       applyRateLimit: familyRateLimit('applies', config.rateLimits),
@@ -155,25 +160,37 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
       users: context.users,
       diamondsPerPoint: config.diamondsPerPoint,
     });
-    const money = { db: context.database.db, records: context.callRecords, users: context.users };
-    await paidCall.register(paidCallSettlementRoutes, {
-      screens: createSettlementScreens({ ...money, snapshotOf: context.calls.snapshotOf }),
-    });
-    await paidCall.register(paidCallRecordRoutes, { screens: createRecordScreens(money) });
+    await paidCall.register(paidCallSettlementRoutes, { screens: context.settlementScreens });
+    await paidCall.register(paidCallRecordRoutes, { screens: context.recordScreens });
     await paidCall.register(paidCallGiftSendingRoutes, {
       giftSending: context.giftSending,
       rateLimit: familyRateLimit('gifts', config.rateLimits),
     });
-    await paidCall.register(paidCallOrderRoutes, { db: context.database.db });
+    await paidCall.register(paidCallOrderRoutes, { orderHistory: context.orderHistory });
     await paidCall.register(paidCallModerationRoutes, { moderation: context.moderation });
-    await paidCall.register(paidCallPlatformRoutes, { db: context.database.db, configs: context.configs });
+    await paidCall.register(paidCallPlatformRoutes, {
+      settings: context.platformSettings,
+      messageForms: context.messageForms,
+    });
   });
 
   await app.register(
     async (qlive) => {
       await qlive.register(qliveEnvelope, { authenticate: context.authenticate });
-      await qlive.register(qliveGiftRoutes, { context });
-      await qlive.register(qliveApiRoutes, { context });
+      await qlive.register(qliveGiftRoutes, { gifts: context.gifts });
+      await qlive.register(qliveApiRoutes, {
+        qlive: context.qlive,
+        qliveIm: context.qliveIm,
+        live: context.live,
+        wechatSignIn: context.wechatSignIn,
+        configs: context.configs,
+        payments: context.payments,
+        revokeToken: context.revokeToken,
+        appId: config.wechat.appId,
+        im: { sdkAppId: config.tencent.sdkAppId, callbackToken: config.tencent.im.callbackToken },
+        notifyUrl: config.wechatPay.notifyUrl,
+        rateLimits: config.rateLimits,
+      });
     },
     { prefix: QLIVE_PREFIX },
   );

@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { createBalances } from './billing/balances.js';
 import { MinuteChargeBatcher } from './billing/minute-charge-batcher.js';
+import { createOrderHistory } from './billing/order-history.js';
 import { createCallIndex } from './calls/call-index.js';
 import { CALL } from './calls/call-kind.js';
 import { callMachineDefinition } from './calls/call-machine.definition.js';
 import { createCallRecordsRepository } from './calls/call-records.repository.js';
+import { createRecordScreens } from './calls/call-records.screens.js';
 import { createCallsService } from './calls/calls.service.js';
 import { settleLostCalls } from './calls/lost-calls.js';
 import { createPresenceService } from './calls/presence.service.js';
+import { createSettlementScreens } from './calls/settlement-screens.js';
 import type { AppConfig } from './config/index.js';
 import type { Database } from './db/client.js';
 import { pushGift } from './gifts/gift-push.js';
@@ -21,6 +25,8 @@ import { createSocketChannel } from './notices/socket-channel.js';
 import { createPayments } from './payments/index.js';
 import { createConfigsService } from './platform/configs.service.js';
 import { createLostStateReconciler } from './platform/lost-state-reconciler.js';
+import { createMessageFormsRepository } from './platform/message-forms.repository.js';
+import { createPlatformSettings } from './platform/platform-settings.js';
 import { liveRoom, userRoom } from './realtime/events.js';
 import { pushToAdmins } from './realtime/machine-push.js';
 import { createPresence } from './realtime/presence.js';
@@ -115,6 +121,10 @@ export async function createAppContext(options: ContextOptions) {
     prefix,
   });
   const configs = createConfigsService(db);
+  const platformSettings = createPlatformSettings(configs);
+  const messageForms = createMessageFormsRepository(db);
+  const balances = createBalances(db);
+  const orderHistory = createOrderHistory(db);
   const live = createLiveStreams(config.tencent);
   const shards = redisTarget.cluster ? CLUSTER_SHARDS : 1;
   const presence = createPresence({ redis, prefix, processId: randomUUID(), shards });
@@ -242,6 +252,13 @@ export async function createAppContext(options: ContextOptions) {
     emptyRoomTimeoutMs: config.roomService.emptyRoomTimeoutMs,
   });
   const presenceService = createPresenceService(db, presence, callIndex);
+  const settlementScreens = createSettlementScreens({
+    db,
+    records: callRecords,
+    users,
+    snapshotOf: calls.snapshotOf,
+  });
+  const recordScreens = createRecordScreens({ db, records: callRecords, users });
   const moderation = createModerationService({
     db,
     calls: callMachines,
@@ -336,6 +353,10 @@ export async function createAppContext(options: ContextOptions) {
     users,
     gifts,
     configs,
+    platformSettings,
+    messageForms,
+    balances,
+    orderHistory,
     live,
     presence,
     presenceService,
@@ -346,6 +367,8 @@ export async function createAppContext(options: ContextOptions) {
     callMachines,
     roomMachines,
     calls,
+    settlementScreens,
+    recordScreens,
     roomService,
     giftSending,
     moderation,

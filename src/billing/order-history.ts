@@ -3,6 +3,8 @@ import type { Db } from '../db/client.js';
 import { rechargeOrders } from '../db/schema/index.js';
 import { chinaDateTime } from './display.js';
 
+export { ORDER_STATUSES } from '../db/schema/index.js';
+
 type OrderStatus = (typeof rechargeOrders.$inferSelect)['status'];
 
 /**
@@ -18,7 +20,13 @@ const STATUS_TEXT: Record<OrderStatus, string> = {
 };
 
 /** getOrderList: the user's diamond recharge orders, newest first, in the paid-call app's shape. */
-export async function orderHistoryOf(db: Db, userId: number, limit = 100) {
+export function createOrderHistory(db: Db) {
+  return { of: (userId: number, limit = 100) => orderHistoryOf(db, userId, limit) };
+}
+
+export type OrderHistory = ReturnType<typeof createOrderHistory>;
+
+async function orderHistoryOf(db: Db, userId: number, limit: number) {
   const orders = await db
     .select()
     .from(rechargeOrders)

@@ -31,3 +31,5 @@ export function createPlatformSettings(configs: ConfigsService) {
     },
   };
 }
+
+export type PlatformSettings = ReturnType<typeof createPlatformSettings>;

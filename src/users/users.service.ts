@@ -5,6 +5,8 @@ import { type Currency, type User, type UserRole, users } from '../db/schema/ind
 import { badRequest } from '../errors.js';
 import { issueToken } from './tokens.js';
 
+export { USER_ROLES, type User, type UserRole } from '../db/schema/index.js';
+
 export interface NewUser {
   role: UserRole;
   nickname?: string | undefined;

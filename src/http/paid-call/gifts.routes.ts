@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AppContext } from '../../context.js';
+import type { GiftsService } from '../../gifts/gifts.service.js';
 import { ok, paidCallBody, paidCallResponse } from './envelope.js';
 
 const GiftItem = Type.Object({
@@ -10,10 +10,9 @@ const GiftItem = Type.Object({
   giftCost: Type.Integer({ description: 'diamonds' }),
 });
 
-export const paidCallGiftRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }> = async (
-  app,
-  { context },
-) => {
+export const paidCallGiftRoutes: FastifyPluginAsyncTypebox<{
+  gifts: Pick<GiftsService, 'listActive'>;
+}> = async (app, { gifts }) => {
   app.post(
     '/app/live/getGiftList',
     {
@@ -24,9 +23,9 @@ export const paidCallGiftRoutes: FastifyPluginAsyncTypebox<{ context: AppContext
       },
     },
     async () => {
-      const gifts = await context.gifts.listActive();
+      const active = await gifts.listActive();
       return ok({
-        itemList: gifts.map((gift) => ({
+        itemList: active.map((gift) => ({
           giftId: gift.id,
           giftName: gift.name,
           giftImgUrl: gift.imgUrl,

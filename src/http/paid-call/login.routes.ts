@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AppContext } from '../../context.js';
 import { badRequest } from '../../errors.js';
-import { familyRateLimit } from '../rate-limits.js';
+import type { WechatAccounts } from '../../users/wechat-accounts.service.js';
+import type { familyRateLimit } from '../rate-limits.js';
 import { StringEnum } from '../schemas.js';
 import { ok, paidCallBody, paidCallResponse } from './envelope.js';
 
@@ -12,10 +12,11 @@ import { ok, paidCallBody, paidCallResponse } from './envelope.js';
  * `guest`, the anchor app `anchor`). `encryptedData` + `iv` (from getUserProfile) fill a new
  * user's nickname, gender and avatar. A WeChat account registered with the other role gets 403.
  */
-export const paidCallLoginRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }> = async (
-  app,
-  { context },
-) => {
+export const paidCallLoginRoutes: FastifyPluginAsyncTypebox<{
+  wechatSignIn: Pick<WechatAccounts, 'loginWithRole'>;
+  /** The logins family's limit (shared with QLive's logins). */
+  rateLimit: ReturnType<typeof familyRateLimit>;
+}> = async (app, { wechatSignIn, rateLimit }) => {
   app.post(
     '/app/login/wechatLogin',
     {
@@ -35,14 +36,14 @@ export const paidCallLoginRoutes: FastifyPluginAsyncTypebox<{ context: AppContex
           }),
         },
       },
-      config: { auth: false, rateLimit: familyRateLimit('logins', context.config.rateLimits) },
+      config: { auth: false, rateLimit },
     },
     async (request) => {
       const { code, role, encryptedData, iv } = request.body;
       if (Boolean(encryptedData) !== Boolean(iv))
         throw badRequest('encryptedData and iv come together', encryptedData ? 'iv' : 'encryptedData');
       const encrypted = encryptedData && iv ? { encryptedData, iv } : undefined;
-      const { user, token, created } = await context.wechatSignIn.loginWithRole(code, role, encrypted);
+      const { user, token, created } = await wechatSignIn.loginWithRole(code, role, encrypted);
       return ok({ token, userId: user.id, isNew: created });
     },
   );

@@ -1,8 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { orderHistoryOf } from '../../billing/order-history.js';
-import type { Db } from '../../db/client.js';
-import { ORDER_STATUSES } from '../../db/schema/index.js';
+import { ORDER_STATUSES, type OrderHistory } from '../../billing/order-history.js';
 import { currentUser } from '../request-user.js';
 import { StringEnum } from '../schemas.js';
 import { ok, paidCallBody, paidCallResponse } from './envelope.js';
@@ -17,7 +15,10 @@ const OrderItem = Type.Object({
 });
 
 /** `/app/pay/getOrderList`: the caller's diamond recharge orders (written by src/payments). */
-export const paidCallOrderRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
+export const paidCallOrderRoutes: FastifyPluginAsyncTypebox<{ orderHistory: OrderHistory }> = async (
+  app,
+  { orderHistory },
+) => {
   app.post(
     '/app/pay/getOrderList',
     {
@@ -27,6 +28,6 @@ export const paidCallOrderRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async 
         response: { 200: paidCallResponse({ itemList: Type.Array(OrderItem) }) },
       },
     },
-    async (request) => ok({ itemList: await orderHistoryOf(db, currentUser(request).id) }),
+    async (request) => ok({ itemList: await orderHistory.of(currentUser(request).id) }),
   );
 };

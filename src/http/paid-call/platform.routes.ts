@@ -1,24 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { Db } from '../../db/client.js';
-import type { ConfigsService } from '../../platform/configs.service.js';
 import {
-  createMessageFormsRepository,
   MESSAGE_FORM_MODULES,
+  type MessageFormsRepository,
 } from '../../platform/message-forms.repository.js';
-import { createPlatformSettings } from '../../platform/platform-settings.js';
+import type { PlatformSettings } from '../../platform/platform-settings.js';
 import { currentUser } from '../request-user.js';
 import { StringEnum } from '../schemas.js';
 import { ok, paidCallBody, paidCallResponse } from './envelope.js';
 
 /** Share card, mini-program feature switches and template-message form ids (paid-call 24, 25, 28). */
-export const paidCallPlatformRoutes: FastifyPluginAsyncTypebox<{ db: Db; configs: ConfigsService }> = async (
-  app,
-  { db, configs },
-) => {
+export const paidCallPlatformRoutes: FastifyPluginAsyncTypebox<{
+  settings: PlatformSettings;
+  messageForms: MessageFormsRepository;
+}> = async (app, { settings, messageForms }) => {
   const tags = ['paid-call: platform'];
-  const settings = createPlatformSettings(configs);
-  const forms = createMessageFormsRepository(db);
 
   app.post(
     '/app/user/getShareInfo',
@@ -79,7 +75,7 @@ export const paidCallPlatformRoutes: FastifyPluginAsyncTypebox<{ db: Db; configs
     },
     async (request) => {
       const user = currentUser(request);
-      await forms.store(user.id, request.body.moduleName, request.body.formId);
+      await messageForms.store(user.id, request.body.moduleName, request.body.formId);
       return ok({});
     },
   );

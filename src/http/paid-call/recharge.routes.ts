@@ -1,12 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AppContext } from '../../context.js';
+import type { Payments } from '../../payments/index.js';
 import { notifyUrlFor } from '../../payments/notify-url.js';
 import { yuan } from '../../payments/price-format.js';
-import { familyRateLimit } from '../rate-limits.js';
+import type { familyRateLimit } from '../rate-limits.js';
 import { userWithRole } from '../request-user.js';
 import { Id } from '../schemas.js';
 import { ok, paidCallBody, paidCallResponse } from './envelope.js';
+
+export interface RechargeRoutesDeps {
+  payments: Pick<Payments, 'packages' | 'orders'>;
+  /** The orders family's limit (shared with QLive's qlive_pay). */
+  rateLimit: ReturnType<typeof familyRateLimit>;
+  /** WECHATPAY_NOTIFY_URL, if set. */
+  notifyUrl: string | undefined;
+}
 
 /**
  * Diamond recharges for the paid-call guest app, which its document leaves out (only the order
@@ -14,12 +22,11 @@ import { ok, paidCallBody, paidCallResponse } from './envelope.js';
  * gold: `getRechargeList` lists the diamond packages, `createOrder` answers the
  * `wx.requestPayment` parameters; diamonds are credited when WeChat notifies the payment.
  */
-export const paidCallRechargeRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }> = async (
+export const paidCallRechargeRoutes: FastifyPluginAsyncTypebox<RechargeRoutesDeps> = async (
   app,
-  { context },
+  { payments, rateLimit, notifyUrl },
 ) => {
   const tags = ['paid-call: pay'];
-  const { payments } = context;
 
   app.post(
     '/app/pay/getRechargeList',
@@ -73,12 +80,12 @@ export const paidCallRechargeRoutes: FastifyPluginAsyncTypebox<{ context: AppCon
           }),
         },
       },
-      config: { idempotent: true, rateLimit: familyRateLimit('orders', context.config.rateLimits) },
+      config: { idempotent: true, rateLimit },
     },
     async (request) => {
       const guest = userWithRole(request, 'guest');
       const placed = await payments.orders.place(guest, request.body.packageId, 'diamond', {
-        notifyUrl: notifyUrlFor(request, context.config.wechatPay.notifyUrl),
+        notifyUrl: notifyUrlFor(request, notifyUrl),
         field: 'packageId',
       });
       return ok({

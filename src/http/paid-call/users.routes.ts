@@ -1,16 +1,21 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { balanceOf } from '../../billing/ledger.js';
-import type { AppContext } from '../../context.js';
+import type { Balances } from '../../billing/balances.js';
+import type { UsersService } from '../../users/users.service.js';
 import { currentUser, userWithRole } from '../request-user.js';
 import { ok, paidCallBody, paidCallResponse } from './envelope.js';
 
 const Display = Type.Union([Type.Literal(0), Type.Literal(1)], { description: '1 hidden, 0 shown' });
 
+export interface UserRoutesDeps {
+  users: Pick<UsersService, 'updateUnitPrice' | 'updateDisplay'>;
+  balances: Balances;
+}
+
 /** `/app/user/*`: the caller's wallet summary and settings. */
-export const paidCallUserRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }> = async (
+export const paidCallUserRoutes: FastifyPluginAsyncTypebox<UserRoutesDeps> = async (
   app,
-  { context },
+  { users, balances },
 ) => {
   const tags = ['paid-call: users'];
 
@@ -32,7 +37,7 @@ export const paidCallUserRoutes: FastifyPluginAsyncTypebox<{ context: AppContext
     async (request) => {
       const user = currentUser(request);
       if (user.role === 'anchor') return ok({ unitPrice: String(user.unitPrice) });
-      const diamond = await balanceOf(context.database.db, user.id, 'diamond');
+      const diamond = await balances.of(user.id, 'diamond');
       return ok({ diamond: String(diamond), display: user.display });
     },
   );
@@ -48,7 +53,7 @@ export const paidCallUserRoutes: FastifyPluginAsyncTypebox<{ context: AppContext
     },
     async (request) => {
       const anchor = userWithRole(request, 'anchor');
-      await context.users.updateUnitPrice(anchor.id, request.body.unitPrice);
+      await users.updateUnitPrice(anchor.id, request.body.unitPrice);
       return ok({ unitPrice: request.body.unitPrice });
     },
   );
@@ -64,7 +69,7 @@ export const paidCallUserRoutes: FastifyPluginAsyncTypebox<{ context: AppContext
     },
     async (request) => {
       const guest = userWithRole(request, 'guest');
-      await context.users.updateDisplay(guest.id, request.body.display);
+      await users.updateDisplay(guest.id, request.body.display);
       return ok({ display: request.body.display });
     },
   );

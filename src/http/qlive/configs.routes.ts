@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { Value } from 'typebox/value';
-import type { AppContext } from '../../context.js';
+import type { ConfigsService } from '../../platform/configs.service.js';
 
 const Share = Type.Array(Type.Object({ title: Type.String(), src: Type.String() }));
 const Background = Type.Object(
@@ -61,10 +61,9 @@ export const QLIVE_CONFIG_DEFAULTS = {
   },
 };
 
-export const qliveConfigRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }> = async (
-  app,
-  { context },
-) => {
+export const qliveConfigRoutes: FastifyPluginAsyncTypebox<{
+  configs: Pick<ConfigsService, 'get'>;
+}> = async (app, { configs }) => {
   app.get(
     '/get_configs/',
     {
@@ -87,7 +86,7 @@ export const qliveConfigRoutes: FastifyPluginAsyncTypebox<{ context: AppContext 
     async (request) => {
       const entries = await Promise.all(
         Object.entries(QLIVE_CONFIG_DEFAULTS).map(async ([key, fallback]) => {
-          const value = await context.configs.get<unknown>(`qlive.${key}`, fallback);
+          const value = await configs.get<unknown>(`qlive.${key}`, fallback);
           // An operator's value of the wrong shape must not break the app's start screen.
           if (Value.Check(SHAPES[key as keyof typeof SHAPES], value)) return [key, value] as const;
           request.log.warn({ key: `qlive.${key}` }, 'app config does not fit its shape; serving the default');

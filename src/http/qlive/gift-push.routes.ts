@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { InsufficientFundsError } from '../../billing/ledger.js';
-import type { AppContext } from '../../context.js';
 import { badRequest } from '../../errors.js';
-import { familyRateLimit } from '../rate-limits.js';
+import type { QliveRoomServices } from '../../rooms/index.js';
+import type { familyRateLimit } from '../rate-limits.js';
 import { currentUser } from '../request-user.js';
 import { Id } from '../schemas.js';
 
@@ -13,10 +13,11 @@ import { Id } from '../schemas.js';
  * as QLive's original server does (spec/README.md): `code` beside the document's `status`, and a gift
  * the sender cannot pay as a 200 with `failed`; every other refusal keeps its 4xx `{detail}`.
  */
-export const qliveGiftPushRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }> = async (
-  app,
-  { context },
-) => {
+export const qliveGiftPushRoutes: FastifyPluginAsyncTypebox<{
+  qlive: Pick<QliveRoomServices, 'roomGifts'>;
+  /** The gifts family's limit (shared with the paid-call sendGift). */
+  rateLimit: ReturnType<typeof familyRateLimit>;
+}> = async (app, { qlive, rateLimit }) => {
   app.get(
     '/qlive_gift/push_gift/',
     {
@@ -54,7 +55,7 @@ export const qliveGiftPushRoutes: FastifyPluginAsyncTypebox<{ context: AppContex
       },
       // idempotent: a retry with the same Idempotency-Key replays the first answer (src/http/idempotency.ts);
       // the ledger key below would refuse to charge it twice anyway.
-      config: { idempotent: true, rateLimit: familyRateLimit('gifts', context.config.rateLimits) },
+      config: { idempotent: true, rateLimit },
     },
     async (request) => {
       const sender = currentUser(request);
@@ -62,7 +63,7 @@ export const qliveGiftPushRoutes: FastifyPluginAsyncTypebox<{ context: AppContex
       if (key !== undefined && !/^[\x21-\x7e]{1,128}$/.test(key))
         throw badRequest('Idempotency-Key must be 1–128 printable characters', 'Idempotency-Key');
       try {
-        const { gold, income } = await context.qlive.roomGifts.send(sender, {
+        const { gold, income } = await qlive.roomGifts.send(sender, {
           toUserId: request.query.user_id,
           giftId: request.query.gift_id,
           num: request.query.num ?? 1,

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AppContext } from '../../context.js';
+import type { GiftsService } from '../../gifts/gifts.service.js';
 import { PageQuery, PaginatedResponse, pageOf, paginated } from './pagination.js';
 
 const QliveGift = Type.Object({
@@ -11,10 +11,9 @@ const QliveGift = Type.Object({
   effect: Type.String(),
 });
 
-export const qliveGiftRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }> = async (
-  app,
-  { context },
-) => {
+export const qliveGiftRoutes: FastifyPluginAsyncTypebox<{
+  gifts: Pick<GiftsService, 'page'>;
+}> = async (app, { gifts: catalogue }) => {
   app.get(
     '/qlive_gift/',
     {
@@ -27,7 +26,7 @@ export const qliveGiftRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }>
     },
     async (request) => {
       const page = pageOf(request.query);
-      const { total, gifts } = await context.gifts.page(page.offset, page.size);
+      const { total, gifts } = await catalogue.page(page.offset, page.size);
       return paginated(
         request,
         page,

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AppContext } from '../../context.js';
+import type { QliveRoomServices } from '../../rooms/index.js';
 
 const ImAnswer = Type.Object({
   ActionStatus: Type.String({ description: 'OK, or FAIL' }),
@@ -37,11 +37,13 @@ const accountId = (value: unknown): number | null =>
  * its matchmaker the counts. Answered at once; the work then runs as room machine events (Tencent
  * ignores the answer to an after-event callback and does not wait for it).
  */
-export const qliveImNotifyRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }> = async (
-  app,
-  { context },
-) => {
-  const { qlive, config } = context;
+export const qliveImNotifyRoutes: FastifyPluginAsyncTypebox<{
+  qlive: Pick<QliveRoomServices, 'rooms'>;
+  /** TENCENT_SDK_APP_ID: a callback for another IM app is refused. */
+  sdkAppId: number;
+  /** TENCENT_IM_CALLBACK_TOKEN: when set, a callback must be signed with it. */
+  callbackToken: string | undefined;
+}> = async (app, { qlive, sdkAppId, callbackToken }) => {
   const handlers: Record<string, (body: Record<string, unknown>) => Promise<void>> = {
     'State.StateChange': async (body) => {
       const info = body.Info as Record<string, unknown> | undefined;
@@ -79,10 +81,10 @@ export const qliveImNotifyRoutes: FastifyPluginAsyncTypebox<{ context: AppContex
     },
     async (request) => {
       const { SdkAppid, CallbackCommand, RequestTime, Sign } = request.query;
-      if (!SdkAppid || !/^\d+$/.test(SdkAppid) || Number(SdkAppid) !== config.tencent.sdkAppId)
+      if (!SdkAppid || !/^\d+$/.test(SdkAppid) || Number(SdkAppid) !== sdkAppId)
         return fail('SdkAppid Error');
-      const token = config.tencent.im.callbackToken;
-      if (token !== undefined && !signIsValid(token, RequestTime, Sign)) return fail('Sign Error');
+      if (callbackToken !== undefined && !signIsValid(callbackToken, RequestTime, Sign))
+        return fail('Sign Error');
       const handler = CallbackCommand ? handlers[CallbackCommand] : undefined;
       if (!handler) return fail('CallbackCommand Error');
       const body = request.body ?? {};

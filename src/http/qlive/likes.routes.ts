@@ -1,20 +1,18 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AppContext } from '../../context.js';
 import { badRequest } from '../../errors.js';
+import type { QliveRoomServices } from '../../rooms/index.js';
 import { currentUser } from '../request-user.js';
 import { Id } from '../schemas.js';
 
 const LikeState = Type.Union([Type.Literal(0), Type.Literal(1)], { description: '1 liked, 0 not' });
 
 /** qlive_like: like or unlike someone (POST) and ask whether you do (GET). */
-export const qliveLikeRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }> = async (
-  app,
-  { context },
-) => {
+export const qliveLikeRoutes: FastifyPluginAsyncTypebox<{
+  qlive: Pick<QliveRoomServices, 'profiles' | 'likes'>;
+}> = async (app, { qlive }) => {
   const tags = ['qlive: likes'];
   const security = [{ qliveToken: [] }];
-  const { qlive } = context;
 
   app.post(
     '/qlive_like/',

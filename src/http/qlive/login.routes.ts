@@ -1,8 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AppContext } from '../../context.js';
 import { badRequest } from '../../errors.js';
-import { familyRateLimit } from '../rate-limits.js';
+import type { QliveRoomServices } from '../../rooms/index.js';
+import type { QliveIm } from '../../rooms/qlive-im.js';
+import type { LiveStreams } from '../../tencent/live-streams.js';
+import type { WechatAccounts } from '../../users/wechat-accounts.service.js';
+import type { familyRateLimit } from '../rate-limits.js';
 import { currentUser } from '../request-user.js';
 import { detailOk, qliveTokenOf } from './envelope.js';
 
@@ -26,16 +29,28 @@ const LoginResponse = Type.Object({
   group_id: Type.Optional(Type.String()),
 });
 
+export interface QliveLoginRoutesDeps {
+  qlive: Pick<QliveRoomServices, 'rooms'>;
+  qliveIm: Pick<QliveIm, 'userCreated'>;
+  live: LiveStreams;
+  wechatSignIn: WechatAccounts;
+  /** Revokes a token everywhere (logout). */
+  revokeToken(token: string): Promise<void>;
+  /** The mini-program's appid (WECHAT_APP_ID): a login for another app is refused. */
+  appId: string;
+  /** The logins family's limit (shared with the paid-call login). */
+  rateLimit: ReturnType<typeof familyRateLimit>;
+}
+
 /** login, user creation and logout: the QLive app's session. */
-export const qliveLoginRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }> = async (
+export const qliveLoginRoutes: FastifyPluginAsyncTypebox<QliveLoginRoutesDeps> = async (
   app,
-  { context },
+  { live, wechatSignIn, qlive, qliveIm, revokeToken, appId: ownAppId, rateLimit },
 ) => {
   const tags = ['qlive: login'];
-  const { live, wechatSignIn, qlive } = context;
-  const limited = { auth: false, rateLimit: familyRateLimit('logins', context.config.rateLimits) };
+  const limited = { auth: false, rateLimit };
   const checkAppId = (appId: string) => {
-    if (appId !== context.config.wechat.appId) throw badRequest('appId is not this mini-program', 'appId');
+    if (appId !== ownAppId) throw badRequest('appId is not this mini-program', 'appId');
   };
   const signedIn = (userId: number, token: string) => ({
     token,
@@ -104,7 +119,7 @@ export const qliveLoginRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }
       const { appId, code, encryptedData, iv } = request.body;
       checkAppId(appId);
       const { user, token, created } = await wechatSignIn.register(code, { encryptedData, iv });
-      if (created) await context.qliveIm.userCreated(user);
+      if (created) await qliveIm.userCreated(user);
       return signedIn(user.id, token);
     },
   );
@@ -122,7 +137,7 @@ export const qliveLoginRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }
       const user = currentUser(request);
       await qlive.rooms.logout(user.id);
       const token = qliveTokenOf(request);
-      if (token) await context.revokeToken(token);
+      if (token) await revokeToken(token);
       return detailOk;
     },
   );

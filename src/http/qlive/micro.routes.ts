@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { userTypeIn } from '../../../machines/room.js';
-import type { AppContext } from '../../context.js';
+import type { QliveRoomServices } from '../../rooms/index.js';
 import { SeatTakenError } from '../../rooms/rooms.service.js';
+import type { LiveStreams } from '../../tencent/live-streams.js';
 import { currentUser } from '../request-user.js';
 import { Id } from '../schemas.js';
 import { detailOk } from './envelope.js';
@@ -18,13 +19,12 @@ const ApplicantBody = Type.Object({
 });
 
 /** The mic: apply, take the seat (accept), decline (refuse), leave it. */
-export const qliveMicroRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }> = async (
-  app,
-  { context },
-) => {
+export const qliveMicroRoutes: FastifyPluginAsyncTypebox<{
+  qlive: Pick<QliveRoomServices, 'rooms' | 'profiles'>;
+  live: LiveStreams;
+}> = async (app, { qlive, live }) => {
   const tags = ['qlive: mic seats'];
   const security = [{ qliveToken: [] }];
-  const { qlive, live } = context;
 
   app.post(
     '/qlive_room/apply_micro/',

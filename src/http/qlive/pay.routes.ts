@@ -1,23 +1,25 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AppContext } from '../../context.js';
+import type { Payments } from '../../payments/index.js';
 import { notifyUrlFor } from '../../payments/notify-url.js';
 import { yuan } from '../../payments/price-format.js';
 import { describeError } from '../describe-error.js';
-import { familyRateLimit } from '../rate-limits.js';
+import type { familyRateLimit } from '../rate-limits.js';
 import { currentUser } from '../request-user.js';
 import { Id } from '../schemas.js';
 import { PageOf, PageQuery, pageItems, pageOf } from './pagination.js';
 import { qliveDateTime } from './wire-format.js';
 
 /** qlive_pay: gold packages, placing a recharge, and WeChat Pay's payment notification. */
-export const qlivePayRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }> = async (
-  app,
-  { context },
-) => {
+export const qlivePayRoutes: FastifyPluginAsyncTypebox<{
+  payments: Payments;
+  /** The orders family's limit (shared with the paid-call createOrder). */
+  rateLimit: ReturnType<typeof familyRateLimit>;
+  /** WECHATPAY_NOTIFY_URL, if set. */
+  notifyUrl: string | undefined;
+}> = async (app, { payments, rateLimit, notifyUrl }) => {
   const tags = ['qlive: recharge'];
   const security = [{ qliveToken: [] }];
-  const { payments } = context;
 
   app.get(
     '/qlive_pay/',
@@ -64,12 +66,12 @@ export const qlivePayRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }> 
           }),
         },
       },
-      config: { idempotent: true, rateLimit: familyRateLimit('orders', context.config.rateLimits) },
+      config: { idempotent: true, rateLimit },
     },
     async (request) => {
       const user = currentUser(request);
       const placed = await payments.orders.place(user, request.body.block_id, 'gold', {
-        notifyUrl: notifyUrlFor(request, context.config.wechatPay.notifyUrl),
+        notifyUrl: notifyUrlFor(request, notifyUrl),
         field: 'block_id',
       });
       return {

@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { numList, roomView, userTypeIn } from '../../../machines/room.js';
-import type { AppContext } from '../../context.js';
 import { AppError, badRequest } from '../../errors.js';
+import type { QliveRoomServices } from '../../rooms/index.js';
+import type { QliveIm } from '../../rooms/qlive-im.js';
+import type { LiveStreams } from '../../tencent/live-streams.js';
 import { currentUser } from '../request-user.js';
 import { Id } from '../schemas.js';
 import { detailOk } from './envelope.js';
@@ -62,13 +64,13 @@ const MatchmakerEnterResponse = Type.Object({
 });
 
 /** Rooms as a whole: the list, entering, opening, leaving and ending. */
-export const qliveRoomRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }> = async (
-  app,
-  { context },
-) => {
+export const qliveRoomRoutes: FastifyPluginAsyncTypebox<{
+  qlive: Pick<QliveRoomServices, 'rooms' | 'roomsRepository' | 'profiles'>;
+  qliveIm: Pick<QliveIm, 'groupFor'>;
+  live: LiveStreams;
+}> = async (app, { qlive, qliveIm, live }) => {
   const tags = ['qlive: rooms'];
   const security = [{ qliveToken: [] }];
-  const { qlive, live } = context;
 
   app.get(
     '/get_livelist/',
@@ -164,7 +166,7 @@ export const qliveRoomRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }>
         .open(matchmaker, {
           roomName: request.body.room_name,
           roomImage: request.body.room_image,
-          groupFor: () => context.qliveIm.groupFor(matchmaker),
+          groupFor: () => qliveIm.groupFor(matchmaker),
         })
         .catch((error: unknown) => {
           // The document's answer for a matchmaker the ban policy keeps from hosting.

@@ -1,6 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AppContext } from '../../context.js';
+import type { ConfigsService } from '../../platform/configs.service.js';
+import type { QliveRoomServices } from '../../rooms/index.js';
+import type { QliveIm } from '../../rooms/qlive-im.js';
+import type { LiveStreams } from '../../tencent/live-streams.js';
 import { currentUser } from '../request-user.js';
 import { Id } from '../schemas.js';
 import { PageOf, PageQuery, pageItems, pageOf } from './pagination.js';
@@ -23,13 +26,14 @@ const UserState = Type.Object({
 });
 
 /** update_userinfo, get_userinfo, get_user_state, get_users_info. */
-export const qliveUserRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }> = async (
-  app,
-  { context },
-) => {
+export const qliveUserRoutes: FastifyPluginAsyncTypebox<{
+  qlive: Pick<QliveRoomServices, 'rooms' | 'profiles'>;
+  qliveIm: Pick<QliveIm, 'profileUpdated'>;
+  live: LiveStreams;
+  configs: Pick<ConfigsService, 'get'>;
+}> = async (app, { qlive, qliveIm, live, configs }) => {
   const tags = ['qlive: users'];
   const security = [{ qliveToken: [] }];
-  const { qlive, live } = context;
 
   app.post(
     '/qlive_user/update_userinfo/',
@@ -59,7 +63,7 @@ export const qliveUserRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }>
         headImg: body.face_url,
         height: optionalInt(body.height, 'height', { min: 0, max: 300 }),
       });
-      await context.qliveIm.profileUpdated(user, updated);
+      await qliveIm.profileUpdated(user, updated);
       return qliveUserInfo(updated, live, { wallet: await qlive.profiles.wallet(user.id) });
     },
   );
@@ -79,7 +83,7 @@ export const qliveUserRoutes: FastifyPluginAsyncTypebox<{ context: AppContext }>
       const userId = request.query.user_id ?? caller.id;
       const user = await qlive.profiles.get(userId);
       const self = userId === caller.id ? { wallet: await qlive.profiles.wallet(userId) } : null;
-      const rate = await context.configs.get<unknown>('qlive.WITHDRAW_RATE', DEFAULT_WITHDRAW_RATE);
+      const rate = await configs.get<unknown>('qlive.WITHDRAW_RATE', DEFAULT_WITHDRAW_RATE);
       return { ...qliveUserInfo(user, live, self), rate: String(rate) };
     },
   );
