@@ -126,12 +126,22 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
   await app.register(adminGrantRoutes, {
     prefix: '/admin/api',
     adminToken: context.adminToken,
-    db: context.database.db,
+    grants: context.admin.grants,
     users: context.users,
     onGranted: (userId, currency, balance) =>
       app.io.to(userRoom(userId)).emit('wallet:update', { [currency]: balance }),
   });
-  await app.register(adminConsoleRoutes, { prefix: '/admin/api', context });
+  await app.register(adminConsoleRoutes, {
+    prefix: '/admin/api',
+    adminToken: context.adminToken,
+    machines: context.admin.machines,
+    search: context.admin.search,
+    machineActions: context.admin.machineActions,
+    lookUpUser: context.admin.lookUpUser,
+    moderation: context.moderation,
+    configs: context.configs,
+    adminActions: context.admin.adminActions,
+  });
   await app.register(adminPanelRoutes);
 
   await app.register(async (paidCall) => {

@@ -1,4 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { createMachineActions } from './admin/machine-actions.js';
+import { createMachineArchivesRepository } from './admin/machine-archives.repository.js';
+import { createMachinesService } from './admin/machines.service.js';
+import { createSearch } from './admin/search.js';
+import { createUserLookup } from './admin/user-lookup.js';
+import { createAdminGrants } from './billing/admin-grants.js';
 import { createBalances } from './billing/balances.js';
 import { MinuteChargeBatcher } from './billing/minute-charge-batcher.js';
 import { createOrderHistory } from './billing/order-history.js';
@@ -29,6 +35,7 @@ import { createMessageFormsRepository } from './platform/message-forms.repositor
 import { createPlatformSettings } from './platform/platform-settings.js';
 import { liveRoom, userRoom } from './realtime/events.js';
 import { pushToAdmins } from './realtime/machine-push.js';
+import { openSocketsOf } from './realtime/open-sockets.js';
 import { createPresence } from './realtime/presence.js';
 import type { AppSocketServer } from './realtime/socket-server.js';
 import {
@@ -77,17 +84,6 @@ export function redisClient(target: RedisTarget, name: string): RedisClient {
   // ioredis reconnects by itself; without a listener an outage would crash the process.
   client.on('error', () => {});
   return client;
-}
-
-/** One open Socket.IO connection of a user, as the admin panel lists it. */
-export interface OpenSocket {
-  id: string;
-  address: string;
-  /** When the connection was made (epoch ms). */
-  connectedAt: number;
-  userAgent: string;
-  /** The rooms it is in (its user room, a call's, a live room's). */
-  rooms: string[];
 }
 
 /** Everything a running server holds: config, connections and the domain services built on them. */
@@ -259,13 +255,14 @@ export async function createAppContext(options: ContextOptions) {
     snapshotOf: calls.snapshotOf,
   });
   const recordScreens = createRecordScreens({ db, records: callRecords, users });
+  const adminActions = createAdminActionsRepository(db);
   const moderation = createModerationService({
     db,
     calls: callMachines,
     rooms: roomMachines,
     callIndex,
     roomIndex,
-    actions: createAdminActionsRepository(db),
+    actions: adminActions,
     pushWarning: (userId, message) => io?.to(userRoom(userId)).emit('user:warn', { message }),
     lockUser: (userId) => authenticator.lockUser(userId),
   });
@@ -307,6 +304,30 @@ export async function createAppContext(options: ContextOptions) {
       if (io) pushGift(io, sent);
     },
   });
+
+  // The admin panel's services: machines live and archived, an operator's actions on them, users.
+  const archives = createMachineArchivesRepository(db);
+  const admin = {
+    adminActions,
+    grants: createAdminGrants(db),
+    machines: createMachinesService({
+      db,
+      runtime,
+      archives,
+      callRecords,
+      adminActions,
+    }),
+    search: createSearch({ db, runtime, archives }),
+    machineActions: createMachineActions({ runtime, archives, adminActions, roomIndex }),
+    lookUpUser: createUserLookup({
+      db,
+      callIndex,
+      roomIndex,
+      adminActions,
+      isOnline: (userId) => presence.isOnline(userId),
+      socketsOf: async (userId) => (io ? openSocketsOf(io, userId) : []),
+    }),
+  };
 
   const lostState = createLostStateReconciler({
     everyMs: config.reconcileEveryMs,
@@ -376,6 +397,7 @@ export async function createAppContext(options: ContextOptions) {
     qliveIm,
     wechatSignIn,
     payments,
+    admin,
     authenticate: authenticator.authenticate,
     /** Revokes a token everywhere (logout); use this rather than tokens.ts so this process forgets it at once. */
     revokeToken: authenticator.revoke,
@@ -384,18 +406,6 @@ export async function createAppContext(options: ContextOptions) {
       io = server;
     },
     /** The user's open sockets in every server process (the adapter asks the others), for the admin panel. */
-    async socketsOf(userId: number): Promise<OpenSocket[]> {
-      if (!io) return [];
-      const sockets = await io.in(userRoom(userId)).fetchSockets();
-      return sockets.map((socket) => ({
-        id: socket.id,
-        address: socket.handshake.address,
-        connectedAt: socket.handshake.issued,
-        userAgent: String(socket.handshake.headers['user-agent'] ?? ''),
-        // The token room names a token's hash: of no use to an operator, so not shown.
-        rooms: [...socket.rooms].filter((room) => room !== socket.id && !room.startsWith('token:')),
-      }));
-    },
     /** Fires delayed events and re-runs effects a crashed process left behind. */
     async startBackgroundWork() {
       await presence.start();

@@ -1,9 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { USER_ROLES, type User } from '../db/schema/index.js';
 import type { GiftsService } from '../gifts/gifts.service.js';
 import { StringEnum } from '../http/schemas.js';
-import type { UsersService } from '../users/users.service.js';
+import { USER_ROLES, type User, type UsersService } from '../users/users.service.js';
 import { adminAuth } from './admin-auth.js';
 
 export interface AdminApiDeps {

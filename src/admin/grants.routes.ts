@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { grantByAdmin } from '../billing/admin-grants.js';
-import type { Db } from '../db/client.js';
-import { CURRENCIES, type Currency } from '../db/schema/index.js';
+import type { AdminGrants } from '../billing/admin-grants.js';
+import { CURRENCIES, type Currency } from '../billing/balances.js';
 import { badRequest, notFound } from '../errors.js';
 import { Id, StringEnum } from '../http/schemas.js';
 import type { UsersService } from '../users/users.service.js';
@@ -10,7 +9,7 @@ import { adminAuth } from './admin-auth.js';
 
 export interface GrantRoutesDeps {
   adminToken: string;
-  db: Db;
+  grants: AdminGrants;
   users: Pick<UsersService, 'find'>;
   /** Tells the user's apps the new balance (`wallet:update`). */
   onGranted(userId: number, currency: Currency, balance: number): void;
@@ -66,7 +65,7 @@ export const adminGrantRoutes: FastifyPluginAsyncTypebox<GrantRoutesDeps> = asyn
       }
       const userId = request.params.id;
       if (!(await deps.users.find(userId))) throw notFound(`no user ${userId}`, 'id');
-      const result = await grantByAdmin(deps.db, { userId, currency, amount, key, reason });
+      const result = await deps.grants.grant({ userId, currency, amount, key, reason });
       if (result.applied) deps.onGranted(userId, currency, result.balance);
       return reply.status(result.applied ? 201 : 200).send({
         transactionId: result.transactionId,

@@ -1,6 +1,5 @@
 import { desc, eq, or } from 'drizzle-orm';
 import type { CallIndex } from '../calls/call-index.js';
-import type { OpenSocket } from '../context.js';
 import type { Db } from '../db/client.js';
 import {
   accounts,
@@ -12,6 +11,7 @@ import {
 } from '../db/schema/index.js';
 import { notFound } from '../errors.js';
 import type { AdminActionRow, AdminActionsRepository } from '../moderation/admin-actions.repository.js';
+import type { OpenSocket } from '../realtime/open-sockets.js';
 import type { RoomIndex } from '../rooms/room-index.js';
 
 export interface UserCallSummary {

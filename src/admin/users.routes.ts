@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { User } from '../db/schema/index.js';
 import { Id, StringEnum } from '../http/schemas.js';
 import type { MachineOutcome, ModerationService } from '../moderation/moderation.service.js';
+import type { User } from '../users/users.service.js';
 import { adminActorOf } from './admin-fingerprint.js';
 import { AdminReason, ErrorResponse, ModeratedUserSchema, UserLookupSchema } from './admin-schemas.js';
 import type { UserLookup } from './user-lookup.js';

@@ -25,7 +25,13 @@ export const grantKey = (key: string) => `grant:admin:${key}`;
  * An operator credits a user from the `admin_grants` platform account, once per key. A key
  * already used for a different user, currency or amount is refused (409), never applied twice.
  */
-export async function grantByAdmin(db: Db, request: GrantRequest): Promise<GrantResult> {
+export function createAdminGrants(db: Db) {
+  return { grant: (request: GrantRequest) => grantByAdmin(db, request) };
+}
+
+export type AdminGrants = ReturnType<typeof createAdminGrants>;
+
+async function grantByAdmin(db: Db, request: GrantRequest): Promise<GrantResult> {
   const key = grantKey(request.key);
   const movement = adminGrant(request.userId, request.currency, request.amount, key);
   const metadata = {

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import type { User, UserRole } from '../db/schema/index.js';
 import { forbidden, unauthorized } from '../errors.js';
+import type { User, UserRole } from '../users/users.service.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

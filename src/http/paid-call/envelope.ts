@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
 import { type TObject, type TProperties, Type } from 'typebox';
-import type { User } from '../../db/schema/index.js';
 import { unauthorized } from '../../errors.js';
+import type { User } from '../../users/users.service.js';
 import { describeError } from '../describe-error.js';
 import type { Authenticate } from '../request-user.js';
 

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
-import type { User } from '../../db/schema/index.js';
 import type { LiveStreams } from '../../tencent/live-streams.js';
+import type { User } from '../../users/users.service.js';
 
 /** Someone with a stream in a room (owner, male, female in get_playurl; accept_micro's answer). */
 export const Player = Type.Object({

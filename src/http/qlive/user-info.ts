@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
-import type { User } from '../../db/schema/index.js';
 import type { LiveStreams } from '../../tencent/live-streams.js';
+import type { User } from '../../users/users.service.js';
 import { qliveTime } from './wire-format.js';
 
 /** The user object of update_userinfo / get_userinfo (get_userinfo adds `rate`). */
