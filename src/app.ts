@@ -39,8 +39,7 @@ import { qliveApiRoutes } from './http/qlive/qlive-api.routes.js';
 import { familyRateLimit, rateLimitCaller, sharedRedisStore } from './http/rate-limits.js';
 import { roomServiceRoutes } from './http/roomservice/roomservice.routes.js';
 import { frameworkErrorAnswer, notFoundAnswer, QLIVE_PREFIX } from './http/unrouted.js';
-import { tokenRoom, userRoom } from './realtime/events.js';
-import { type AppSocketServer, createSocketServer } from './realtime/socket-server.js';
+import type { AppSocketServer } from './realtime/socket-server.js';
 import { attachRoomSocketHandlers } from './rooms/room-socket-handlers.js';
 
 declare module 'fastify' {
@@ -128,8 +127,6 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
     adminToken: context.adminToken,
     grants: context.admin.grants,
     users: context.users,
-    onGranted: (userId, currency, balance) =>
-      app.io.to(userRoom(userId)).emit('wallet:update', { [currency]: balance }),
   });
   await app.register(adminConsoleRoutes, {
     prefix: '/admin/api',
@@ -214,24 +211,17 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
     return reply.status(described.status).send({ code: described.status, message: described.message });
   });
 
-  app.io = createSocketServer(app.server, {
-    redis: context.redis,
-    prefix: config.redisPrefix,
-    authenticate: context.authenticator.authenticateFull,
-    onConnection: (socket) => {
-      attachCallSocketHandlers(socket, {
-        calls: context.calls,
-        presence: context.presence,
-        logger: context.logger,
-      });
-      attachRoomSocketHandlers(socket, { rooms: context.qlive.rooms, io: app.io, logger: context.logger });
-    },
-  });
-  context.attachSocketServer(app.io);
-  // A logout or an account ban closes the sockets it concerns in every process (through the adapter).
-  context.authenticator.onNotice((notice) => {
-    const room = notice.type === 'token-revoked' ? tokenRoom(notice.tokenHash) : userRoom(notice.userId);
-    app.io.in(room).disconnectSockets(true);
+  // The context made the socket server (its services push through it); here it gets the HTTP
+  // server and each API's socket handlers. The context closes it, after the worker's last pushes.
+  app.io = context.io;
+  app.io.attach(app.server);
+  app.io.on('connection', (socket) => {
+    attachCallSocketHandlers(socket, {
+      calls: context.calls,
+      presence: context.presence,
+      logger: context.logger,
+    });
+    attachRoomSocketHandlers(socket, { rooms: context.qlive.rooms, io: app.io, logger: context.logger });
   });
   attachAdminNamespace(app.io, context.adminToken);
   // Before the listener closes: tell this process's clients to reconnect, then close their
@@ -245,9 +235,6 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
       namespace.local.emit('server:restart', { reconnect: true, reconnectAfterMs: 1_000 });
       for (const socket of namespace.sockets.values()) socket.conn.close();
     }
-  });
-  app.addHook('onClose', async () => {
-    await app.io.close();
   });
 
   return app;

@@ -5,7 +5,7 @@ import { createMachinesService } from './admin/machines.service.js';
 import { createSearch } from './admin/search.js';
 import { createUserLookup } from './admin/user-lookup.js';
 import { createAdminGrants } from './billing/admin-grants.js';
-import { createBalances } from './billing/balances.js';
+import { type Currency, createBalances } from './billing/balances.js';
 import { MinuteChargeBatcher } from './billing/minute-charge-batcher.js';
 import { createOrderHistory } from './billing/order-history.js';
 import { createCallIndex } from './calls/call-index.js';
@@ -33,11 +33,11 @@ import { createConfigsService } from './platform/configs.service.js';
 import { createLostStateReconciler } from './platform/lost-state-reconciler.js';
 import { createMessageFormsRepository } from './platform/message-forms.repository.js';
 import { createPlatformSettings } from './platform/platform-settings.js';
-import { liveRoom, userRoom } from './realtime/events.js';
+import { liveRoom, tokenRoom, userRoom } from './realtime/events.js';
 import { pushToAdmins } from './realtime/machine-push.js';
 import { openSocketsOf } from './realtime/open-sockets.js';
 import { createPresence } from './realtime/presence.js';
-import type { AppSocketServer } from './realtime/socket-server.js';
+import { createSocketServer } from './realtime/socket-server.js';
 import {
   createRedisClient,
   parseRedisTarget,
@@ -93,7 +93,6 @@ export async function createAppContext(options: ContextOptions) {
   const redisTarget = parseRedisTarget(options.redisUrl, config.redisCluster);
   const redis = redisClient(redisTarget, 'commands');
   const prefix = config.redisPrefix;
-  let io: AppSocketServer | undefined;
   const metrics = createMetricsRegistry(database);
   const im = createTencentIm({
     tencent: config.tencent,
@@ -124,13 +123,24 @@ export async function createAppContext(options: ContextOptions) {
   const live = createLiveStreams(config.tencent);
   const shards = redisTarget.cluster ? CLUSTER_SHARDS : 1;
   const presence = createPresence({ redis, prefix, processId: randomUUID(), shards });
+
+  // The socket server comes before every service that pushes through it; buildApp attaches it to
+  // the HTTP server. A logout or an account ban closes the sockets it concerns in every process.
+  const io = createSocketServer({ redis, prefix, authenticate: authenticator.authenticateFull });
+  authenticator.onNotice((notice) => {
+    const room = notice.type === 'token-revoked' ? tokenRoom(notice.tokenHash) : userRoom(notice.userId);
+    io.in(room).disconnectSockets(true);
+  });
+  const pushWallet = (userId: number, wallet: Partial<Record<Currency, number>>) =>
+    io.to(userRoom(userId)).emit('wallet:update', wallet);
+
   const callIndex = createCallIndex(redis, prefix);
   const callRecords = createCallRecordsRepository(db);
   const minuteCharges = new MinuteChargeBatcher(db);
 
   // A machine's messages go out on every channel, its updates to our websocket clients; no channel
   // knows what a room or a call is.
-  const sockets = createSocketChannel(() => io);
+  const sockets = createSocketChannel(io);
   const noticeChannels: NoticeChannel[] = [imNoticeChannel(im.delivery, logger), sockets.messages];
   const roomIndex = createRoomIndex(redis, prefix);
 
@@ -150,7 +160,7 @@ export async function createAppContext(options: ContextOptions) {
     logger,
     onTransition: (notice) => {
       for (const update of notice.updates) sockets.update(update);
-      if (io) pushToAdmins(io, notice);
+      pushToAdmins(io, notice);
     },
     onFinal: async (record) => {
       await callRecords.archive(
@@ -263,7 +273,7 @@ export async function createAppContext(options: ContextOptions) {
     callIndex,
     roomIndex,
     actions: adminActions,
-    pushWarning: (userId, message) => io?.to(userRoom(userId)).emit('user:warn', { message }),
+    pushWarning: (userId, message) => io.to(userRoom(userId)).emit('user:warn', { message }),
     lockUser: (userId) => authenticator.lockUser(userId),
   });
   const qlive = createQliveRoomServices({
@@ -274,8 +284,8 @@ export async function createAppContext(options: ContextOptions) {
     roomIndex,
     gifts,
     graceMs: config.disconnectGraceMs,
-    pushGift: (liveId, gift) => io?.to(liveRoom(String(liveId))).emit('room:gift', { ...gift }),
-    pushWallet: (userId, wallet) => io?.to(userRoom(userId)).emit('wallet:update', wallet),
+    pushGift: (liveId, gift) => io.to(liveRoom(String(liveId))).emit('room:gift', { ...gift }),
+    pushWallet,
   });
   const wechatSignIn = createWechatSignIn({
     db,
@@ -289,8 +299,7 @@ export async function createAppContext(options: ContextOptions) {
     db,
     pay: config.wechatPay,
     appId: config.wechat.appId,
-    onCredited: (userId, currency, balance) =>
-      io?.to(userRoom(userId)).emit('wallet:update', { [currency]: balance }),
+    onCredited: (userId, currency, balance) => pushWallet(userId, { [currency]: balance }),
     onDevelopmentPaymentFailed: (outTradeNo, reason) =>
       logger.warn({ outTradeNo, reason }, 'the development payment notification was not taken'),
   });
@@ -300,16 +309,17 @@ export async function createAppContext(options: ContextOptions) {
     users,
     calls,
     diamondsPerPoint: config.diamondsPerPoint,
-    push: (sent) => {
-      if (io) pushGift(io, sent);
-    },
+    push: (sent) => pushGift(io, sent),
   });
 
   // The admin panel's services: machines live and archived, an operator's actions on them, users.
   const archives = createMachineArchivesRepository(db);
   const admin = {
     adminActions,
-    grants: createAdminGrants(db),
+    grants: createAdminGrants({
+      db,
+      onGranted: (userId, currency, balance) => pushWallet(userId, { [currency]: balance }),
+    }),
     machines: createMachinesService({
       db,
       runtime,
@@ -325,7 +335,7 @@ export async function createAppContext(options: ContextOptions) {
       roomIndex,
       adminActions,
       isOnline: (userId) => presence.isOnline(userId),
-      socketsOf: async (userId) => (io ? openSocketsOf(io, userId) : []),
+      socketsOf: (userId) => openSocketsOf(io, userId),
     }),
   };
 
@@ -402,10 +412,8 @@ export async function createAppContext(options: ContextOptions) {
     /** Revokes a token everywhere (logout); use this rather than tokens.ts so this process forgets it at once. */
     revokeToken: authenticator.revoke,
     authenticator,
-    attachSocketServer(server: AppSocketServer) {
-      io = server;
-    },
-    /** The user's open sockets in every server process (the adapter asks the others), for the admin panel. */
+    /** Socket.IO, not yet attached to an HTTP server (buildApp does that). */
+    io,
     /** Fires delayed events and re-runs effects a crashed process left behind. */
     async startBackgroundWork() {
       await presence.start();
@@ -417,15 +425,20 @@ export async function createAppContext(options: ContextOptions) {
     /** Ends what Redis lost now (the periodic run does the same). */
     reconcileLostState: () => lostState.runOnce(),
     /**
-     * After the HTTP server: the worker finishes the jobs it holds (billing ticks, timeouts, their
-     * effect batches) and takes no more, then the replies still owed by Redis are awaited (QUIT).
+     * After the HTTP server, in the reverse order of construction (each part before what it uses):
+     * the worker finishes the jobs it holds (billing ticks, timeouts, their effect batches, which
+     * may still push) and takes no more, then the socket server closes, and the replies still owed
+     * by Redis are awaited (QUIT).
      */
     async close() {
       await lostState.stop();
       await runtime.close();
-      await im.delivery.close();
-      await authenticator.stop();
+      // Its clients were told to reconnect and cut off when the HTTP server closed (buildApp).
+      // A server never attached has no engine to close, only its adapter.
+      await io.close().catch(() => {});
       await presence.stop().catch(() => {});
+      await authenticator.stop();
+      await im.delivery.close();
       await redis.quit().catch(() => redis.disconnect());
     },
   };

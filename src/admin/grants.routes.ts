@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AdminGrants } from '../billing/admin-grants.js';
-import { CURRENCIES, type Currency } from '../billing/balances.js';
+import { CURRENCIES } from '../billing/balances.js';
 import { badRequest, notFound } from '../errors.js';
 import { Id, StringEnum } from '../http/schemas.js';
 import type { UsersService } from '../users/users.service.js';
@@ -11,8 +11,6 @@ export interface GrantRoutesDeps {
   adminToken: string;
   grants: AdminGrants;
   users: Pick<UsersService, 'find'>;
-  /** Tells the user's apps the new balance (`wallet:update`). */
-  onGranted(userId: number, currency: Currency, balance: number): void;
 }
 
 const Key = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$' });
@@ -66,7 +64,6 @@ export const adminGrantRoutes: FastifyPluginAsyncTypebox<GrantRoutesDeps> = asyn
       const userId = request.params.id;
       if (!(await deps.users.find(userId))) throw notFound(`no user ${userId}`, 'id');
       const result = await deps.grants.grant({ userId, currency, amount, key, reason });
-      if (result.applied) deps.onGranted(userId, currency, result.balance);
       return reply.status(result.applied ? 201 : 200).send({
         transactionId: result.transactionId,
         userId,

@@ -25,8 +25,18 @@ export const grantKey = (key: string) => `grant:admin:${key}`;
  * An operator credits a user from the `admin_grants` platform account, once per key. A key
  * already used for a different user, currency or amount is refused (409), never applied twice.
  */
-export function createAdminGrants(db: Db) {
-  return { grant: (request: GrantRequest) => grantByAdmin(db, request) };
+export function createAdminGrants(deps: {
+  db: Db;
+  /** Tells the user's apps the new balance (`wallet:update`). */
+  onGranted(userId: number, currency: Currency, balance: number): void;
+}) {
+  return {
+    async grant(request: GrantRequest): Promise<GrantResult> {
+      const result = await grantByAdmin(deps.db, request);
+      if (result.applied) deps.onGranted(request.userId, request.currency, result.balance);
+      return result;
+    },
+  };
 }
 
 export type AdminGrants = ReturnType<typeof createAdminGrants>;

@@ -21,25 +21,24 @@ function ownRoomOf(audience: RoomAudience | CallAudience): string {
   return 'callId' in audience ? callRoom(audience.callId) : liveRoom(audience.roomId);
 }
 
-export function createSocketChannel(io: () => AppSocketServer | undefined) {
+export function createSocketChannel(io: AppSocketServer) {
   const messages: NoticeChannel = async (notice) => {
-    io()
-      ?.to(roomsOf(notice.audience))
-      .emit('machine:notice', { type: notice.message.type, content: notice.message.content });
+    io.to(roomsOf(notice.audience)).emit('machine:notice', {
+      type: notice.message.type,
+      content: notice.message.content,
+    });
   };
 
   /** Delivers one update; synchronous, so a transition's updates go out in the order declared. */
   function update(notice: UpdateNotice): void {
-    const server = io();
-    if (!server) return;
     if ('event' in notice) {
-      server.to(roomsOf(notice.audience)).emit(notice.event, notice.payload);
+      io.to(roomsOf(notice.audience)).emit(notice.event, notice.payload);
       return;
     }
     const room = ownRoomOf(notice.audience);
-    if (notice.join?.length) server.in(notice.join.map(userRoom)).socketsJoin(room);
-    if (notice.leave === 'everyone') server.in(room).socketsLeave(room);
-    else if (notice.leave?.length) server.in(notice.leave.map(userRoom)).socketsLeave(room);
+    if (notice.join?.length) io.in(notice.join.map(userRoom)).socketsJoin(room);
+    if (notice.leave === 'everyone') io.in(room).socketsLeave(room);
+    else if (notice.leave?.length) io.in(notice.leave.map(userRoom)).socketsLeave(room);
   }
 
   return { messages, update };

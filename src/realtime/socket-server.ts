@@ -1,4 +1,3 @@
-import type { Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Server, type Socket } from 'socket.io';
 import { banPolicy } from '../moderation/ban-policy.js';
@@ -25,8 +24,6 @@ export interface SocketServerOptions {
   redis: RedisClient;
   prefix: string;
   authenticate(token: string): Promise<Authenticated | null>;
-  /** Lets domains attach handlers (call:sync) and track presence. */
-  onConnection?(socket: AppSocket): void;
 }
 
 const RECOVERY_WINDOW_MS = 2 * 60 * 1000;
@@ -43,11 +40,13 @@ interface SocketFactory {
 }
 
 /**
- * Socket.IO on the app's HTTP server. The Redis Streams adapter makes several processes act as one
- * and, unlike the pub/sub adapter, supports connection state recovery across a reconnect.
+ * Socket.IO, made before the services that push through it and attached to the app's HTTP server
+ * later (`io.attach`); domains add their handlers with `io.on('connection')`. The Redis Streams
+ * adapter makes several processes act as one and, unlike the pub/sub adapter, supports connection
+ * state recovery across a reconnect.
  */
-export function createSocketServer(httpServer: HttpServer, options: SocketServerOptions): AppSocketServer {
-  const io: AppSocketServer = new Server(httpServer, {
+export function createSocketServer(options: SocketServerOptions): AppSocketServer {
+  const io: AppSocketServer = new Server({
     adapter: createAdapter(options.redis, {
       streamName: `${options.prefix}socket.io`,
       channelPrefix: `${options.prefix}socket.io`,
@@ -101,7 +100,6 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
       void owned();
       socket.on('disconnect', () => void owned());
     }
-    options.onConnection?.(socket);
   });
 
   return io;
