@@ -68,6 +68,11 @@ export function createRedisClient(
     // ioredis gives a slot map refresh 1 s by default; a busy node can take longer, and a boot whose
     // every seed timed out fails with "None of startup nodes is available".
     slotsRefreshTimeout: 10_000,
+    // With the ready check, a connect() that meets a failing CLUSTER INFO (a master restarting)
+    // reconnects by itself but never settles its promise (ioredis #741). BullMQ awaits connect()
+    // to recover a worker's connections, so its worker would wait for ever: no delayed job fired,
+    // no close. Without it, connect() settles and commands met by CLUSTERDOWN are retried.
+    enableReadyCheck: false,
     ...clusterOptions,
     ...(enableAutoPipelining === undefined ? {} : { enableAutoPipelining }),
     redisOptions: { ...target.options, ...redisOptions },
