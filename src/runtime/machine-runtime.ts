@@ -17,7 +17,8 @@
  * The host must: call `startWorker()` in every process that should fire delayed events, have
  * `recoverPending()` run periodically somewhere (`startWorker({ recoverEveryMs })` does it) so
  * batches left by a crashed process or a failing effect are run again, and `close()` the runtime
- * before quitting the ioredis client it passed in.
+ * before quitting the ioredis client it passed in. A batch that fails in a live process is also
+ * run again by that process soon (`retryFailedMs`), without waiting for the recovery threshold.
  */
 import { type AnyMachineSnapshot, type AnyStateMachine, initialTransition, transition } from 'xstate';
 import { AppError, badRequest, conflict, notFound, unavailable } from '../errors.js';
@@ -73,6 +74,12 @@ export interface MachineRuntimeOptions<K extends string = string> {
   maxAttempts?: number;
   /** `recoverPending` only runs batches at least this old (default 30 s; keep above the slowest effect). */
   recoverAfterMs?: number;
+  /**
+   * A batch whose effects fail on the live path is run again by the same process after this delay,
+   * doubling (up to 10×) until it succeeds or is `recoverAfterMs` old (default 500 ms; 0: only
+   * `recoverPending` runs it again).
+   */
+  retryFailedMs?: number;
   logger?: RuntimeLogger;
 }
 
@@ -200,6 +207,7 @@ class Runtime<K extends string> implements MachineRuntime<K> {
       kinds: this.kindNames,
       get: (kind, id) => this.get(kind, id),
       recoverAfterMs: options.recoverAfterMs ?? 30_000,
+      retryFailedMs: options.retryFailedMs ?? 500,
       logger: this.logger,
     });
     for (const definition of options.definitions ?? []) this.register(definition);
@@ -416,6 +424,7 @@ class Runtime<K extends string> implements MachineRuntime<K> {
       return { state, effectsDone: true };
     }
     const effectsDone = await this.runner.complete(kind, id, batch, state, false);
+    if (!effectsDone) this.recovery.retrySoon(kind, id, batch);
     return { state, effectsDone };
   }
 

@@ -27,6 +27,8 @@ describe('recovery', () => {
           throw new Error('ledger down');
         }
       },
+      // Only recoverPending runs it again here (the process's own retry has its test below).
+      options: { retryFailedMs: 0 },
     });
     rt.startWorker();
     const id = newId();
@@ -52,6 +54,34 @@ describe('recovery', () => {
     await waitFor(async () => (await rt.get('door', id))?.snapshot.value === 'closed', 3_000, 'door closed');
     const history = await rt.history('door', id);
     expect(history.map((r) => r.event.type)).toEqual(['xstate.init', 'OPEN', AFTER]);
+    expect((await rt.recoverPending({ olderThanMs: 0 })).batches).toBe(0);
+  });
+
+  it('an effect that fails on the live path is run again by the same process, soon, until it succeeds', async () => {
+    const calls: string[] = [];
+    let failures = 2;
+    const rt = h.runtime({
+      record: async ({ params, recovered }) => {
+        calls.push(`${params.what}${recovered ? ' (recovered)' : ''}`);
+        if (params.what === 'opened' && failures > 0) {
+          failures--;
+          throw new Error('redis master restarting');
+        }
+      },
+      // Far beyond the test: only the process's own retry can run the batch again.
+      options: { recoverAfterMs: 600_000 },
+    });
+    rt.startWorker();
+    const id = newId();
+    await rt.create('door', id, { closeMs: 100 });
+    const opened = await rt.send('door', id, { type: 'OPEN' });
+    expect(opened).toMatchObject({ applied: true, effectsPending: true, version: 2 });
+
+    // The timer the failed batch did not schedule is scheduled by the retry, and fires.
+    await waitFor(async () => (await rt.get('door', id))?.snapshot.value === 'closed', 10_000, 'door closed');
+    expect(calls).toEqual(['opened', 'opened (recovered)', 'opened (recovered)']);
+    expect(await outboxScore(id)).toBeNull();
+    expect((await rt.history('door', id)).map((r) => r.event.type)).toEqual(['xstate.init', 'OPEN', AFTER]);
     expect((await rt.recoverPending({ olderThanMs: 0 })).batches).toBe(0);
   });
 
@@ -97,6 +127,7 @@ describe('recovery', () => {
         calls.push(params.what);
         if (fail) throw new Error('down');
       },
+      options: { retryFailedMs: 0 },
     });
     const other = h.runtime({ record: async ({ params }) => void calls.push(`other:${params.what}`) });
     const id = newId();
@@ -137,6 +168,7 @@ describe('recovery', () => {
         attempts++;
         if (attempts === 1) throw new Error('postgres down');
       },
+      options: { retryFailedMs: 0 },
     });
     const id = newId();
     await rt.create('door', id, {});
@@ -162,7 +194,7 @@ describe('recovery', () => {
         calls.push(recovered);
         if (fail) throw new Error('down');
       },
-      options: { recoverAfterMs: 50 },
+      options: { recoverAfterMs: 50, retryFailedMs: 0 },
     });
     const id = newId();
     await rt.create('door', id, {});
