@@ -26,7 +26,8 @@ function clientFor(overrides: { secretKey?: string; admin?: string } = {}) {
     sdkAppId: im.sdkAppId,
     secretKey: overrides.secretKey ?? im.secretKey,
     admin: overrides.admin ?? im.admin,
-    timeoutMs: 300,
+    // Long enough for a loaded CI machine; the stall tests wait it out once or twice.
+    timeoutMs: 1_500,
   });
 }
 
