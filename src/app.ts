@@ -188,6 +188,7 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
       await qlive.register(qliveApiRoutes, {
         qlive: context.qlive,
         qliveIm: context.qliveIm,
+        imCallbacks: context.imCallbacks,
         live: context.live,
         wechatSignIn: context.wechatSignIn,
         configs: context.configs,

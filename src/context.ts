@@ -44,6 +44,7 @@ import {
   type RedisClient,
   type RedisTarget,
 } from './redis/connection.js';
+import { createImCallbacks } from './rooms/im-callbacks.js';
 import { createQliveRoomServices } from './rooms/index.js';
 import { closeLostRooms } from './rooms/lost-rooms.js';
 import { createQliveIm } from './rooms/qlive-im.js';
@@ -287,6 +288,14 @@ export async function createAppContext(options: ContextOptions) {
     pushGift: (liveId, gift) => io.to(liveRoom(String(liveId))).emit('room:gift', { ...gift }),
     pushWallet,
   });
+  // Tencent IM's callbacks (logouts, members leaving a group) wait in Redis for the room work.
+  const imCallbacks = createImCallbacks({
+    rooms: qlive.rooms,
+    prefix,
+    connection: redisTarget,
+    logger,
+    metrics,
+  });
   const wechatSignIn = createWechatSignIn({
     db,
     users,
@@ -405,6 +414,7 @@ export async function createAppContext(options: ContextOptions) {
     moderation,
     qlive,
     qliveIm,
+    imCallbacks,
     wechatSignIn,
     payments,
     admin,
@@ -420,6 +430,7 @@ export async function createAppContext(options: ContextOptions) {
       await authenticator.start();
       runtime.startWorker({ recoverEveryMs: 10_000 });
       im.delivery.start();
+      imCallbacks.start();
       lostState.start();
     },
     /** Ends what Redis lost now (the periodic run does the same). */
@@ -432,6 +443,8 @@ export async function createAppContext(options: ContextOptions) {
      */
     async close() {
       await lostState.stop();
+      // Callback work runs room machine events: done with the ones it holds before the runtime goes.
+      await imCallbacks.close();
       await runtime.close();
       // Its clients were told to reconnect and cut off when the HTTP server closed (buildApp).
       // A server never attached has no engine to close, only its adapter.

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { QliveRoomServices } from '../../rooms/index.js';
+import { type ImCallbacks, isImCallbackCommand } from '../../rooms/im-callbacks.js';
 
 const ImAnswer = Type.Object({
   ActionStatus: Type.String({ description: 'OK, or FAIL' }),
@@ -28,37 +28,25 @@ function signIsValid(token: string, requestTime: string | undefined, sign: strin
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
 
-const accountId = (value: unknown): number | null =>
-  typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : null;
+/** Tencent gives up on a callback after 2 s; an answer must come before that, stored or not. */
+const STORE_WAIT_MS = 1_500;
 
 /**
  * Tencent IM's callbacks (qlive-realtime.md §5): `State.StateChange` with `Logout` runs the logout
  * procedure; `Group.CallbackAfterMemberExit` takes the members out of the group's room and tells
- * its matchmaker the counts. Answered at once; the work then runs as room machine events (Tencent
- * ignores the answer to an after-event callback and does not wait for it).
+ * its matchmaker the counts. A callback is answered OK once its room work is stored on the durable
+ * callback queue (rooms/im-callbacks.ts), whose worker runs it as room machine events and retries
+ * it when it fails. Tencent ignores the answer to an after-event callback and never sends it
+ * again, so a callback Redis did not take within the wait is answered FAIL only to say so (the
+ * store goes on in the background and the work runs if it lands).
  */
 export const qliveImNotifyRoutes: FastifyPluginAsyncTypebox<{
-  qlive: Pick<QliveRoomServices, 'rooms'>;
+  imCallbacks: Pick<ImCallbacks, 'take'>;
   /** TENCENT_SDK_APP_ID: a callback for another IM app is refused. */
   sdkAppId: number;
   /** TENCENT_IM_CALLBACK_TOKEN: when set, a callback must be signed with it. */
   callbackToken: string | undefined;
-}> = async (app, { qlive, sdkAppId, callbackToken }) => {
-  const handlers: Record<string, (body: Record<string, unknown>) => Promise<void>> = {
-    'State.StateChange': async (body) => {
-      const info = body.Info as Record<string, unknown> | undefined;
-      const userId = accountId(info?.To_Account);
-      if (info?.Action === 'Logout' && userId !== null) await qlive.rooms.logout(userId);
-    },
-    'Group.CallbackAfterMemberExit': async (body) => {
-      const list = Array.isArray(body.ExitMemberList) ? body.ExitMemberList : [];
-      const userIds = list
-        .map((member) => accountId((member as Record<string, unknown> | null)?.Member_Account))
-        .filter((id): id is number => id !== null);
-      if (typeof body.GroupId === 'string') await qlive.rooms.membersExitedGroup(body.GroupId, userIds);
-    },
-  };
-
+}> = async (app, { imCallbacks, sdkAppId, callbackToken }) => {
   app.post(
     '/im_notify/',
     {
@@ -85,14 +73,19 @@ export const qliveImNotifyRoutes: FastifyPluginAsyncTypebox<{
         return fail('SdkAppid Error');
       if (callbackToken !== undefined && !signIsValid(callbackToken, RequestTime, Sign))
         return fail('Sign Error');
-      const handler = CallbackCommand ? handlers[CallbackCommand] : undefined;
-      if (!handler) return fail('CallbackCommand Error');
-      const body = request.body ?? {};
-      setImmediate(() => {
-        handler(body).catch((err: unknown) =>
-          request.log.error({ err, command: CallbackCommand }, 'IM callback work failed'),
-        );
-      });
+      if (!isImCallbackCommand(CallbackCommand)) return fail('CallbackCommand Error');
+      // A refusal is logged and counted by take(); a store later than the wait still runs the work.
+      let timer: NodeJS.Timeout | undefined;
+      const stored = await Promise.race([
+        imCallbacks.take(CallbackCommand, request.body ?? {}).then(
+          () => true,
+          () => false,
+        ),
+        new Promise<false>((resolve) => {
+          timer = setTimeout(() => resolve(false), STORE_WAIT_MS);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      if (!stored) return fail('Callback Not Stored');
       return OK;
     },
   );

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { RateLimitsPerMinute } from '../../config/index.js';
 import type { Payments } from '../../payments/index.js';
 import type { ConfigsService } from '../../platform/configs.service.js';
+import type { ImCallbacks } from '../../rooms/im-callbacks.js';
 import type { QliveRoomServices } from '../../rooms/index.js';
 import type { QliveIm } from '../../rooms/qlive-im.js';
 import type { LiveStreams } from '../../tencent/live-streams.js';
@@ -21,6 +22,8 @@ import { qliveUserRoutes } from './users.routes.js';
 export interface QliveApiDeps {
   qlive: QliveRoomServices;
   qliveIm: QliveIm;
+  /** Stores Tencent IM's callbacks for the room work they ask for. */
+  imCallbacks: Pick<ImCallbacks, 'take'>;
   live: LiveStreams;
   wechatSignIn: WechatAccounts;
   configs: Pick<ConfigsService, 'get'>;
@@ -61,7 +64,7 @@ export const qliveApiRoutes: FastifyPluginAsyncTypebox<QliveApiDeps> = async (ap
     notifyUrl: deps.notifyUrl,
   });
   await app.register(qliveImNotifyRoutes, {
-    qlive,
+    imCallbacks: deps.imCallbacks,
     sdkAppId: deps.im.sdkAppId,
     callbackToken: deps.im.callbackToken,
   });
