@@ -26,7 +26,7 @@ import { createMetricsRegistry } from './http/metrics.js';
 import { createAdminActionsRepository } from './moderation/admin-actions.repository.js';
 import { createModerationService } from './moderation/moderation.service.js';
 import { imNoticeChannel } from './notices/im-channel.js';
-import type { NoticeChannel } from './notices/notice.js';
+import type { MessageNotice, NoticeChannel, NoticeOrigin } from './notices/notice.js';
 import { createSocketChannel } from './notices/socket-channel.js';
 import { createPayments } from './payments/index.js';
 import { createConfigsService } from './platform/configs.service.js';
@@ -143,6 +143,9 @@ export async function createAppContext(options: ContextOptions) {
   // knows what a room or a call is.
   const sockets = createSocketChannel(io);
   const noticeChannels: NoticeChannel[] = [imNoticeChannel(im.delivery, logger), sockets.messages];
+  const announce = async (notice: MessageNotice, origin: NoticeOrigin) => {
+    await Promise.all(noticeChannels.map((channel) => channel(notice, origin)));
+  };
   const roomIndex = createRoomIndex(redis, prefix);
 
   // RoomService rooms get IM groups only with a real IM app: development credentials have no IM
@@ -208,9 +211,7 @@ export async function createAppContext(options: ContextOptions) {
       context: roomMachines.context,
       playUrl: (roomId, userId) => live.playUrl('room', roomId, userId),
       update: sockets.update,
-      announce: async (notice, origin) => {
-        await Promise.all(noticeChannels.map((channel) => channel(notice, origin)));
-      },
+      announce,
     }),
   );
 
@@ -374,6 +375,7 @@ export async function createAppContext(options: ContextOptions) {
           db,
           roomIndex,
           machineExists: machineExists(roomMachines),
+          announce,
         },
         // A room's row is written just before its machine: only a room older than this can be lost.
         10_000,

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DrivenCall, liveCall } from '../e2e/moderation/call-driver.js';
 import { startTestServer, type TestServer } from '../helpers/app.js';
 import { eventually } from '../helpers/clients.js';
+import { type FakeTencentIm, imEnv, startFakeTencentIm } from '../helpers/fake-tencent-im.js';
 import { deleteKeysWithPrefix } from '../helpers/redis.js';
 
 /**
@@ -10,10 +11,13 @@ import { deleteKeysWithPrefix } from '../helpers/redis.js';
  * replaced Redis without persistence does, without touching the other tests' keys) while calls are
  * live and a room is open. The reconciler must end them from what Postgres knows.
  */
+let im: FakeTencentIm;
 let server: TestServer;
 let sql: pg.Pool;
 beforeAll(async () => {
+  im = await startFakeTencentIm();
   server = await startTestServer('lost_redis', {
+    ...imEnv(im),
     BILLING_INTERVAL_MS: '400',
     RECONCILE_EVERY_MS: '300',
     DISCONNECT_GRACE_MS: '600000',
@@ -24,9 +28,22 @@ beforeAll(async () => {
 afterAll(async () => {
   await sql?.end();
   await server?.close();
+  await im?.close();
 });
 
 const post = (path: string, body: Record<string, unknown>) => server.request('POST', path, { body });
+const qlive = (method: 'GET' | 'POST', path: string, token: string, body?: Record<string, unknown>) =>
+  server.request(method, `/wx/api/qlive${path}`, {
+    headers: { authorization: `QLiveToken ${token}` },
+    ...(body ? { body } : {}),
+  });
+const overMessagesTo = (groupId: string) =>
+  im.messages.filter(
+    (message) =>
+      message.kind === 'group' &&
+      message.to === groupId &&
+      JSON.stringify(message.text) === JSON.stringify({ content: '', type: 'over' }),
+  );
 
 async function ledgerMinutes(callId: string): Promise<{ minutes: number; diamonds: number }> {
   const { rows } = await sql.query(
@@ -40,15 +57,24 @@ async function ledgerMinutes(callId: string): Promise<{ minutes: number; diamond
 }
 
 describe('losing Redis entirely', () => {
-  it('settles every live call by what the ledger charged, closes the open room, and frees everyone', async () => {
+  it('settles every live call by what the ledger charged, closes the open room with over to its IM group, and frees everyone', async () => {
     const calls: DrivenCall[] = [];
     for (let i = 0; i < 3; i++) calls.push(await liveCall(server, 10_000));
-    const matchmaker = await server.createUser({ role: 'matchmaker', nickname: 'Hong', age: 40 });
-    const opened = await server.request('POST', '/wx/api/qlive/qlive_room/matchmaker_enter/', {
-      headers: { authorization: `QLiveToken ${matchmaker.token}` },
-    });
+    // A QLive room with a man on the male seat.
+    const matchmaker = await server.createUser({ role: 'matchmaker', nickname: 'Hong', age: 40, gender: 2 });
+    const opened = await qlive('POST', '/qlive_room/matchmaker_enter/', matchmaker.token);
     expect(opened.status).toBe(200);
     const liveId = Number(opened.body.live_id);
+    const groupId: string = opened.body.group_id;
+    expect(groupId).toMatch(/^@TGS#/);
+    const seated = await server.createUser({ role: 'guest', nickname: 'Qiang', gender: 1 });
+    expect((await qlive('GET', `/get_playurl/?live_id=${liveId}`, seated.token)).status).toBe(200);
+    expect((await qlive('POST', '/qlive_room/apply_micro/', seated.token, { live_id: liveId })).status).toBe(
+      200,
+    );
+    const accepted = await qlive('POST', '/qlive_room/accept_micro/', seated.token, { live_id: liveId });
+    expect(accepted.body.code).toBe('success');
+    expect((await qlive('GET', '/qlive_user/get_user_state/', seated.token)).body.user_type).toBe(3);
     // A few minutes go by on every call.
     await eventually(async () => {
       const charged = await Promise.all(calls.map((call) => ledgerMinutes(call.callId)));
@@ -112,10 +138,20 @@ describe('losing Redis entirely', () => {
       return rows[0] ?? null;
     }, 20_000);
     expect(room.end_reason).toBe('state_lost');
-    const reopened = await server.request('POST', '/wx/api/qlive/qlive_room/matchmaker_enter/', {
-      headers: { authorization: `QLiveToken ${matchmaker.token}` },
-    });
+    // Its IM group is told the room is over, as when the host logs out: once, though every
+    // reconciler run that follows looks again.
+    await eventually(async () => overMessagesTo(groupId).length > 0);
+    const reconcilerRuns = 4;
+    await new Promise((resolve) => setTimeout(resolve, reconcilerRuns * 300));
+    expect(overMessagesTo(groupId)).toHaveLength(1);
+    expect(im.calls.filter((call) => call.outcome === 'duplicate')).toEqual([]);
+    // The man on the seat is in no room, and may enter another.
+    expect((await qlive('GET', '/qlive_user/get_user_state/', seated.token)).body.user_type).toBe(0);
+    const reopened = await qlive('POST', '/qlive_room/matchmaker_enter/', matchmaker.token);
     expect(reopened.status).toBe(200);
     expect(Number(reopened.body.live_id)).not.toBe(liveId);
+    const entered = await qlive('GET', `/get_playurl/?live_id=${reopened.body.live_id}`, seated.token);
+    expect(entered.status).toBe(200);
+    expect((await qlive('GET', '/qlive_user/get_user_state/', seated.token)).body.user_type).toBe(1);
   }, 60_000);
 });
