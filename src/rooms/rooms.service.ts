@@ -316,7 +316,11 @@ export function createRoomsService(deps: RoomsServiceDeps) {
     return [...applied, ...audience];
   }
 
-  /** A socket change of the matchmaker or a seat holder: the machine runs the grace period. */
+  /**
+   * A socket change of the matchmaker or a seat holder: the machine runs the grace period. Only our
+   * websocket clients report presence; a QLive member who never opens a socket (the mini-program
+   * speaks Tencent IM) is never DISCONNECTED, and IM's Logout and member-exit callbacks are his signal.
+   */
   async function presenceChanged(userId: number, connected: boolean): Promise<void> {
     const current = await stateOf(userId);
     if (!current) return;

@@ -1,11 +1,12 @@
 /**
  * Races for the one male seat, and what happens when the people a room depends on vanish: a seat
  * holder's mic is freed after the grace period, a matchmaker who stays away ends her room, and a
- * quick return (a network blip) changes nothing.
+ * quick return (a network blip) changes nothing. A member who never opens our websocket (QLive's
+ * mini-program speaks Tencent IM) has no grace period: IM's callbacks are his presence signal.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../helpers/clients.js';
-import { type QliveHarness, startQliveHarness } from './qlive-harness.js';
+import { QLIVE, type QliveHarness, startQliveHarness } from './qlive-harness.js';
 
 let h: QliveHarness;
 
@@ -125,5 +126,71 @@ describe('presence', () => {
     // She opens a new room the next time she enters.
     const next = await h.post('/qlive_room/matchmaker_enter/', matchmaker.token);
     expect(Number(next.body.live_id)).toBeGreaterThan(liveId);
+  });
+
+  it('keeps a member who never opened our websocket on the mic past the grace period; his IM logout frees the seat', async () => {
+    // QLive's mini-program speaks Tencent IM, not Socket.IO: the matchmaker and the man never connect.
+    const { liveId, matchmaker } = await openRoom();
+    const groupId = (await h.get('/get_playurl/', matchmaker.token, { live_id: liveId })).body.group_id;
+    expect(groupId).toMatch(/^@TGS#/);
+    const man = await applicant(liveId, 1);
+    await h.post('/qlive_room/accept_micro/', man.token, { live_id: liveId });
+    expect(await userType(man.token)).toBe(3);
+    // A client of ours beside him: her socket drops, and the grace period takes her off the mic.
+    const woman = await applicant(liveId, 2);
+    const womanApp = await client(woman.token);
+    await h.post('/qlive_room/accept_micro/', woman.token, { live_id: liveId });
+    expect(await userType(woman.token)).toBe(4);
+    womanApp.close();
+    await eventually(async () => (await userType(woman.token)) === 1);
+
+    // A whole grace period has passed since he sat down: he and the matchmaker are where they were.
+    expect(await userType(man.token)).toBe(3);
+    expect(await userType(matchmaker.token)).toBe(5);
+    const seated = await h.get('/get_playurl/', matchmaker.token, { live_id: liveId });
+    expect(seated.body.male.user_id).toBe(String(man.userId));
+
+    // Tencent tells us he logged out of IM: that is his presence signal.
+    const before = h.im.messages.length;
+    const loggedOut = await h.server.request(
+      'POST',
+      `${QLIVE}/im_notify/?SdkAppid=${h.im.sdkAppId}&CallbackCommand=State.StateChange&contenttype=json`,
+      {
+        body: {
+          CallbackCommand: 'State.StateChange',
+          EventTime: Date.now(),
+          Info: { Action: 'Logout', To_Account: String(man.userId), Reason: 'Unregister' },
+        },
+      },
+    );
+    expect(loggedOut.body).toEqual({ ActionStatus: 'OK', ErrorInfo: '', ErrorCode: 0 });
+    await eventually(async () => h.im.messages.length >= before + 2);
+    expect(h.im.messages.slice(before).map(({ kind, to, text }) => ({ kind, to, text }))).toEqual([
+      {
+        kind: 'group',
+        to: groupId,
+        text: {
+          content: {
+            content_type: 'off',
+            user_id: String(man.userId),
+            play_url: '',
+            nickname: '',
+            area: '',
+            age: '',
+            face_url: '',
+            gender: 1,
+          },
+          type: 'reset',
+        },
+      },
+      {
+        kind: 'c2c',
+        to: String(matchmaker.userId),
+        text: { content: { group_id: groupId, num_list: [0, 0, 0, 1] }, type: 'num' },
+      },
+    ]);
+    expect(await userType(man.token)).toBe(0);
+    const freed = await h.get('/get_playurl/', matchmaker.token, { live_id: liveId });
+    expect(freed.body.male.user_id).toBe('');
   });
 });
