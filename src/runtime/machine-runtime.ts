@@ -188,6 +188,7 @@ class Runtime<K extends string> implements MachineRuntime<K> {
     );
     this.touches = new TimerTouches(options.redis, options.prefix, this.shards);
     this.delayed = new DelayedEvents({
+      client: options.redis,
       ...options.queue,
       prefix: options.queue.prefix ?? bullPrefixOf(options.prefix, options.queue.name ?? DEFAULT_QUEUE_NAME),
       logger: this.logger,
