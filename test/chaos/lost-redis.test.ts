@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DrivenCall, liveCall } from '../e2e/moderation/call-driver.js';
+import { type DrivenCall, liveCall, ringingCall } from '../e2e/moderation/call-driver.js';
 import { startTestServer, type TestServer } from '../helpers/app.js';
 import { eventually } from '../helpers/clients.js';
 import { type FakeTencentIm, imEnv, startFakeTencentIm } from '../helpers/fake-tencent-im.js';
@@ -20,6 +20,7 @@ beforeAll(async () => {
     ...imEnv(im),
     BILLING_INTERVAL_MS: '400',
     RECONCILE_EVERY_MS: '300',
+    RING_TIMEOUT_MS: '120000',
     DISCONNECT_GRACE_MS: '600000',
     RATE_LIMIT_PER_MINUTE: '100000',
   });
@@ -57,9 +58,11 @@ async function ledgerMinutes(callId: string): Promise<{ minutes: number; diamond
 }
 
 describe('losing Redis entirely', () => {
-  it('settles every live call by what the ledger charged, closes the open room with over to its IM group, and frees everyone', async () => {
+  it('settles every live call by what the ledger charged, frees the parties of a ringing call, closes the open room with over to its IM group, and frees everyone', async () => {
     const calls: DrivenCall[] = [];
     for (let i = 0; i < 3; i++) calls.push(await liveCall(server, 10_000));
+    // A call still ringing: nothing charged yet, so Postgres holds nothing of it.
+    const ringing = await ringingCall(server, 10_000);
     // A QLive room with a man on the male seat.
     const matchmaker = await server.createUser({ role: 'matchmaker', nickname: 'Hong', age: 40, gender: 2 });
     const opened = await qlive('POST', '/qlive_room/matchmaker_enter/', matchmaker.token);
@@ -130,6 +133,21 @@ describe('losing Redis entirely', () => {
       });
       expect(again.body).toMatchObject({ code: 0, state: 'ringing' });
     }
+
+    // The ringing call left nothing to settle (no record, no ledger entry: none was ever due), and
+    // left nobody busy: the two ring each other again.
+    const ringingTraces = await sql.query(
+      `select (select count(*) from call_records where id = $1)::int as records,
+              (select count(*) from ledger_transactions where reference = $2)::int as movements`,
+      [ringing.callId, `call:${ringing.callId}`],
+    );
+    expect(ringingTraces.rows[0]).toEqual({ records: 0, movements: 0 });
+    const ringAgain = await post('/app/live/callApplyGirl', {
+      token: ringing.guest.token,
+      targetUserId: ringing.anchor.userId,
+    });
+    expect(ringAgain.body).toMatchObject({ code: 0, state: 'ringing' });
+    expect(String(ringAgain.body.roomInstanceId)).not.toBe(ringing.callId);
 
     const room = await eventually(async () => {
       const { rows } = await sql.query('select * from live_rooms where id = $1 and ended_at is not null', [
