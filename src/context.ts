@@ -53,6 +53,8 @@ import { ROOM } from './rooms/room-kind.js';
 import { roomMachineDefinition } from './rooms/room-machine.definition.js';
 import { LIVE_ROOM } from './roomservice/live-room-kind.js';
 import { liveRoomMachineDefinition } from './roomservice/live-room-machine.definition.js';
+import { closeLostLiveRooms, lostRoomGroupDestroy } from './roomservice/lost-live-rooms.js';
+import { createOpenRoomsRepository } from './roomservice/open-rooms.repository.js';
 import { createRoomService } from './roomservice/roomservice.service.js';
 import { createStreamMixing } from './roomservice/stream-mixing.js';
 import { createRoomServiceTokens } from './roomservice/tokens.js';
@@ -62,7 +64,7 @@ import {
   type MachineRuntime,
   type RuntimeLogger,
 } from './runtime/index.js';
-import { createTencentIm, IM_COMMANDS } from './tencent/im/index.js';
+import { createTencentIm, IM_COMMANDS, type ImCall } from './tencent/im/index.js';
 import { createLiveStreams } from './tencent/live-streams.js';
 import { createAuthenticator } from './users/authenticator.js';
 import { createUsersService } from './users/users.service.js';
@@ -196,12 +198,15 @@ export async function createAppContext(options: ContextOptions) {
       },
     }),
   );
+  const enqueueRoomServiceIm = async (call: ImCall) => {
+    if (roomServiceGroups) await im.delivery.enqueue(call);
+  };
+  const openRoomServiceRooms = createOpenRoomsRepository(db);
   runtime.register(
     liveRoomMachineDefinition({
       streamChanged: (callId, userId, connected) => calls.streamChanged(callId, userId, connected),
-      enqueueIm: async (call) => {
-        if (roomServiceGroups) await im.delivery.enqueue(call);
-      },
+      enqueueIm: enqueueRoomServiceIm,
+      roomClosed: openRoomServiceRooms.closed,
     }),
   );
   runtime.register(
@@ -237,6 +242,7 @@ export async function createAppContext(options: ContextOptions) {
     authenticatePaidCall: (token) => authenticator.authenticate(token),
     findUser: (userId) => users.find(userId),
     mixing: createStreamMixing(config.roomService.mixing),
+    openRooms: openRoomServiceRooms,
     createGroup: async (roomId, name) => {
       if (!roomServiceGroups) return;
       await im.client.call(IM_COMMANDS.createGroup, {
@@ -366,6 +372,12 @@ export async function createAppContext(options: ContextOptions) {
             billingIntervalMs: config.billingIntervalMs,
             disconnectGraceMs: config.disconnectGraceMs,
           },
+          // A room machine that survived its call ends with it (its own end destroys the group).
+          roomLost: async (roomId, callId) => {
+            if (await liveRoomMachines.get(roomId))
+              await liveRoomMachines.send(roomId, { type: 'CALL_ENDED' }, { actor: 'system' });
+            else await enqueueRoomServiceIm(lostRoomGroupDestroy(roomId, `call-${callId}`));
+          },
         },
         // A live call is charged every billing interval; twice that without a charge is no live call.
         2 * config.billingIntervalMs,
@@ -380,7 +392,12 @@ export async function createAppContext(options: ContextOptions) {
         // A room's row is written just before its machine: only a room older than this can be lost.
         10_000,
       );
-      return { calls, rooms };
+      const roomServiceRooms = await closeLostLiveRooms(
+        { db, machineExists: machineExists(liveRoomMachines), enqueueIm: enqueueRoomServiceIm },
+        // The row is written just after the machine; the margin covers a clock apart from Postgres's.
+        10_000,
+      );
+      return { calls, rooms, roomServiceRooms };
     },
   });
 

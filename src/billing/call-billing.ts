@@ -36,6 +36,11 @@ export interface CallStartFacts {
   createdAt: number;
   acceptedAt: number | null;
   startedAt: number | null;
+  /**
+   * The RoomService room the call's streams meet in (its IM group goes with the call); absent on
+   * calls charged before it was recorded.
+   */
+  roomId?: string | null;
 }
 
 export type MinuteOutcome = 'charged' | 'already' | 'insufficient' | 'settled';

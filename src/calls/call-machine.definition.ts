@@ -77,6 +77,7 @@ export function callMachineDefinition(deps: CallEffectsDeps) {
                     createdAt: context.at,
                     acceptedAt: context.acceptedAt ?? null,
                     startedAt: context.startedAt ?? null,
+                    roomId: context.roomId ?? null,
                   },
                 }
               : {}),

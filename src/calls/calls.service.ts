@@ -216,6 +216,7 @@ export function createCallsService(deps: CallsServiceDeps) {
           createdAt: context.at,
           acceptedAt: context.acceptedAt ?? null,
           startedAt: at,
+          roomId: context.roomId ?? null,
         },
       });
       if (outcome === 'insufficient')

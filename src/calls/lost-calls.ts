@@ -19,6 +19,8 @@ export interface LostCallsDeps {
   /** True while Redis still holds the call's machine (null answers: it is gone). */
   machineExists(callId: string): Promise<boolean>;
   timings: Pick<CallContext, 'ringTimeoutMs' | 'billingIntervalMs' | 'disconnectGraceMs'>;
+  /** The call's RoomService room went with Redis too: its IM group is destroyed (idempotent per call). */
+  roomLost(roomId: string, callId: string): Promise<void>;
 }
 
 /**
@@ -62,7 +64,8 @@ interface Candidate {
  * no record, none charged for longer than a live call ever goes between two minutes, and no
  * machine. Each is settled by exactly what the ledger already charged (no minute is added: the
  * settlement gets no charges of its own), with end reason `state_lost`, archived for the admin
- * panel and its parties freed. Safe to run in every process at once: `settle_call` writes a record
+ * panel and its parties freed; the IM group of its RoomService room (named by its first minute) is
+ * destroyed, as ending the call does. Safe to run in every process at once: `settle_call` writes a record
  * once, and a machine that turns up again finds its call settled and charges nothing more.
  */
 export async function settleLostCalls(deps: LostCallsDeps, quietForMs: number): Promise<string[]> {
@@ -92,6 +95,9 @@ export async function settleLostCalls(deps: LostCallsDeps, quietForMs: number): 
     const anchorId = Number(candidate.anchor_id);
     const start = candidate.start;
     const firstChargeAt = new Date(candidate.first_charge_at);
+    // Before the record: once it is written this call is no candidate, so a run that dies in
+    // between must have queued the group's end already (queuing it again is a no-op).
+    if (start?.roomId) await deps.roomLost(start.roomId, callId);
     const record = await deps.records.settle(
       {
         id: Number(callId),

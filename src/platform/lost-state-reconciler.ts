@@ -1,8 +1,11 @@
 import type { RuntimeLogger } from '../runtime/index.js';
 
 export interface LostStateReconcilerOptions {
-  /** Settles calls and closes rooms Postgres knows as open whose machines Redis lost; answers their ids. */
-  reconcile(): Promise<{ calls: string[]; rooms: string[] }>;
+  /**
+   * Settles calls and closes QLive rooms (`rooms`) and RoomService rooms (`roomServiceRooms`) Postgres knows
+   * as open whose machines Redis lost; answers their ids.
+   */
+  reconcile(): Promise<{ calls: string[]; rooms: string[]; roomServiceRooms: string[] }>;
   everyMs: number;
   logger: RuntimeLogger;
 }
@@ -20,10 +23,10 @@ export function createLostStateReconciler(options: LostStateReconcilerOptions) {
   const runOnce = (): Promise<void> => {
     running ??= options
       .reconcile()
-      .then(({ calls, rooms }) => {
-        if (calls.length > 0 || rooms.length > 0)
+      .then(({ calls, rooms, roomServiceRooms }) => {
+        if (calls.length > 0 || rooms.length > 0 || roomServiceRooms.length > 0)
           options.logger.warn(
-            { calls, rooms },
+            { calls, rooms, roomServiceRooms },
             'ended calls and rooms whose state Redis lost (state_lost): calls settled by what the ledger charged',
           );
       })

@@ -8,6 +8,8 @@ export interface LiveRoomEffectsDeps {
   streamChanged(callId: string, userId: number, connected: boolean): Promise<void>;
   /** The durable IM queue (src/tencent/im): the room's group calls go out in order, retried until done. */
   enqueueIm(call: ImCall): Promise<void>;
+  /** A room that is no call's closed: Postgres forgets it as open (open-rooms.repository.ts). */
+  roomClosed(roomId: string, reason: string): Promise<void>;
 }
 
 /** Every IM call of one room goes through one order key, so a notification never overtakes the group's end. */
@@ -39,13 +41,16 @@ export function liveRoomMachineDefinition(deps: LiveRoomEffectsDeps) {
           body: { GroupId: params.roomId, Content: PUSHER_CHANGE_NOTICE },
         });
       },
-      roomClosed: async ({ params, idempotencyKey }) => {
+      // The group first: a re-run after a crash between the two queues nothing new and closes the row.
+      roomClosed: async ({ params, idempotencyKey, snapshot }) => {
         await deps.enqueueIm({
           id: idempotencyKey,
           orderKey: roomImOrderKey(params.roomId),
           command: IM_COMMANDS.destroyGroup,
           body: { GroupId: params.roomId },
         });
+        if (params.callId === null)
+          await deps.roomClosed(params.roomId, snapshot?.context.endReason ?? 'closed');
       },
     },
   });

@@ -29,6 +29,7 @@ import {
 import { verifyUserSig } from '../tencent/user-sig.js';
 import { RoomServiceErrors as E } from './errors.js';
 import type { LiveRoomInstance, LiveRoomMachines } from './live-room-kind.js';
+import type { OpenRoomsRepository } from './open-rooms.repository.js';
 import type { MixResult, StreamMixing } from './stream-mixing.js';
 import type { RoomServiceTokens } from './tokens.js';
 
@@ -47,6 +48,8 @@ export interface RoomServiceDeps {
   mixing: StreamMixing;
   /** IM create_group of the room's AVChatRoom (GroupId = roomID); throws when Tencent refuses. */
   createGroup(roomId: string, name: string): Promise<void>;
+  /** Postgres's record of the open rooms that are no call's (what the lost-state reconciler reads). */
+  openRooms: Pick<OpenRoomsRepository, 'opened'>;
   streams: RoomServiceStreamConfig & { urlTtlSeconds: number };
   sdkAppId: number;
   secretKey: string;
@@ -165,7 +168,10 @@ export function createRoomService(deps: RoomServiceDeps) {
       if (error instanceof AppError && error.kind === 'conflict') return null;
       throw error;
     }
-    // The id is ours now; its IM group follows (spec §5: a failure is code 6 and there is no room).
+    // The id is ours now. Postgres learns of the room before its group exists, so a group made
+    // is always one the reconciler can find (a call's room is named by its call instead).
+    if (call === null) await deps.openRooms.opened(roomId, creator);
+    // Its IM group follows (spec §5: a failure is code 6 and there is no room).
     try {
       await deps.createGroup(roomId, groupNameOf(roomInfo, roomId));
     } catch {

@@ -4,6 +4,7 @@ import { type DrivenCall, liveCall, ringingCall } from '../e2e/moderation/call-d
 import { startTestServer, type TestServer } from '../helpers/app.js';
 import { eventually } from '../helpers/clients.js';
 import { type FakeTencentIm, imEnv, startFakeTencentIm } from '../helpers/fake-tencent-im.js';
+import { LiveRoomClient } from '../helpers/liveroom-client.js';
 import { deleteKeysWithPrefix } from '../helpers/redis.js';
 
 /**
@@ -38,6 +39,27 @@ const qlive = (method: 'GET' | 'POST', path: string, token: string, body?: Recor
     headers: { authorization: `QLiveToken ${token}` },
     ...(body ? { body } : {}),
   });
+const DESTROY_GROUP = 'group_open_http_svc/destroy_group';
+const destroyedGroups = (groupId: string) =>
+  im.callsOf(DESTROY_GROUP).filter((call) => call.body.GroupId === groupId && call.outcome === 'ok');
+
+/** A RoomService room that is no call's, with its creator pushing to it (liveroom.js's steps). */
+async function roomServiceRoom(host: LiveRoomClient, roomID: string) {
+  expect((await host.login()).code).toBe(0);
+  const push = await host.request('get_push_url', { userID: host.userID });
+  expect(
+    (await host.request('create_room', { userID: host.userID, roomID, roomInfo: '周末相亲' })).code,
+  ).toBe(0);
+  const added = await host.request('add_pusher', {
+    roomID,
+    userID: host.userID,
+    userName: 'Host',
+    userAvatar: '',
+    pushURL: push.body.pushURL,
+  });
+  expect(added.code).toBe(0);
+}
+
 const overMessagesTo = (groupId: string) =>
   im.messages.filter(
     (message) =>
@@ -58,9 +80,23 @@ async function ledgerMinutes(callId: string): Promise<{ minutes: number; diamond
 }
 
 describe('losing Redis entirely', () => {
-  it('settles every live call by what the ledger charged, frees the parties of a ringing call, closes the open room with over to its IM group, and frees everyone', async () => {
+  it('settles every live call by what the ledger charged, frees the parties of a ringing call, closes the open rooms (over to a QLive room, its group destroyed for a RoomService room), and frees everyone', async () => {
     const calls: DrivenCall[] = [];
     for (let i = 0; i < 3; i++) calls.push(await liveCall(server, 10_000));
+    // Each live call's RoomService room has its IM group (GroupId = roomID).
+    const callRooms = [...im.groups.keys()].filter((groupId) => groupId.startsWith('room_'));
+    expect(callRooms).toHaveLength(calls.length);
+    // Postgres knows a call's room from its call (the first minute names it), not from a row of its own.
+    const callRoomRows = await sql.query(
+      'select count(*)::int as rows from roomservice_rooms where room_id = any($1)',
+      [callRooms],
+    );
+    expect(callRoomRows.rows[0].rows).toBe(0);
+    // A RoomService room of no call, someone pushing to it.
+    const host = new LiveRoomClient(server, 'lost_redis_host');
+    const roomID = 'room_lost_redis_weekend';
+    await roomServiceRoom(host, roomID);
+    expect(im.groups.has(roomID)).toBe(true);
     // A call still ringing: nothing charged yet, so Postgres holds nothing of it.
     const ringing = await ringingCall(server, 10_000);
     // A QLive room with a man on the male seat.
@@ -148,6 +184,20 @@ describe('losing Redis entirely', () => {
     });
     expect(ringAgain.body).toMatchObject({ code: 0, state: 'ringing' });
     expect(String(ringAgain.body.roomInstanceId)).not.toBe(ringing.callId);
+
+    // Every RoomService room went with Redis: each IM group is destroyed, once, so nobody is left
+    // in a group of a room that is gone, and the room id can be created again.
+    for (const groupId of [...callRooms, roomID])
+      await eventually(async () => !im.groups.has(groupId), 20_000);
+    const lostRoomRow = await sql.query(
+      'select closed_at, close_reason from roomservice_rooms where room_id = $1',
+      [roomID],
+    );
+    expect(lostRoomRow.rows).toEqual([{ closed_at: expect.any(Date), close_reason: 'state_lost' }]);
+    await new Promise((resolve) => setTimeout(resolve, 4 * 300));
+    for (const groupId of [...callRooms, roomID]) expect(destroyedGroups(groupId)).toHaveLength(1);
+    await roomServiceRoom(host, roomID);
+    expect(im.groups.has(roomID)).toBe(true);
 
     const room = await eventually(async () => {
       const { rows } = await sql.query('select * from live_rooms where id = $1 and ended_at is not null', [

@@ -4,7 +4,9 @@
  * after every pusher change, destroy_group when the room goes, and code 6 when Tencent refuses
  * the group.
  */
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { roomServiceRooms } from '../../../src/db/schema/index.js';
 import { startTestServer, type TestServer } from '../../helpers/app.js';
 import { eventually } from '../../helpers/clients.js';
 import { type FakeTencentIm, imEnv, startFakeTencentIm } from '../../helpers/fake-tencent-im.js';
@@ -58,8 +60,18 @@ describe('RoomService rooms and their IM groups', () => {
     for (const message of notificationsTo(roomID))
       expect(message.text).toEqual({ cmd: 'notifyPusherChange', data: '' });
 
+    // Postgres knows the room as open while it is (what the lost-state reconciler reads) ...
+    const rowsOf = () =>
+      server.context.database.db
+        .select({ closedAt: roomServiceRooms.closedAt, closeReason: roomServiceRooms.closeReason })
+        .from(roomServiceRooms)
+        .where(eq(roomServiceRooms.roomId, roomID));
+    expect(await rowsOf()).toEqual([{ closedAt: null, closeReason: null }]);
+
     expect((await anchor.request('destroy_room', { roomID, userID: anchor.userID })).code).toBe(0);
     await eventually(async () => !im.groups.has(roomID));
+    // ... and closed once it is gone.
+    await eventually(async () => (await rowsOf())[0]?.closeReason === 'destroyed');
   });
 
   it('answers 6 and keeps no room when Tencent refuses the group', async () => {
