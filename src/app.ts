@@ -224,7 +224,7 @@ export async function buildApp(context: AppContext, options: BuildAppOptions): P
     });
     attachRoomSocketHandlers(socket, { rooms: context.qlive.rooms, io: app.io, logger: context.logger });
   });
-  attachAdminNamespace(app.io, context.adminToken);
+  attachAdminNamespace(app.io, context.adminToken, context.adminWatchers);
   // Before the listener closes: tell this process's clients to reconnect, then close their
   // connections from the transport up. A transport close is a reason Socket.IO recovers from (the
   // client reconnects on its own and its session is restored), where `disconnectSockets(true)`

@@ -33,11 +33,12 @@ import { createConfigsService } from './platform/configs.service.js';
 import { createLostStateReconciler } from './platform/lost-state-reconciler.js';
 import { createMessageFormsRepository } from './platform/message-forms.repository.js';
 import { createPlatformSettings } from './platform/platform-settings.js';
+import { createAdminWatchers } from './realtime/admin-watchers.js';
 import { liveRoom, tokenRoom, userRoom } from './realtime/events.js';
 import { pushToAdmins } from './realtime/machine-push.js';
 import { openSocketsOf } from './realtime/open-sockets.js';
 import { createPresence } from './realtime/presence.js';
-import { createSocketServer } from './realtime/socket-server.js';
+import { createSocketServer, RECOVERY_WINDOW_MS } from './realtime/socket-server.js';
 import {
   createRedisClient,
   parseRedisTarget,
@@ -125,7 +126,15 @@ export async function createAppContext(options: ContextOptions) {
   const orderHistory = createOrderHistory(db);
   const live = createLiveStreams(config.tencent);
   const shards = redisTarget.cluster ? CLUSTER_SHARDS : 1;
-  const presence = createPresence({ redis, prefix, processId: randomUUID(), shards });
+  const processId = randomUUID();
+  const presence = createPresence({ redis, prefix, processId, shards });
+  const adminWatchers = createAdminWatchers({
+    redis,
+    prefix,
+    processId,
+    lingerMs: RECOVERY_WINDOW_MS,
+    otherProcessesAlive: async () => (await presence.liveProcesses()).some((id) => id !== processId),
+  });
 
   // The socket server comes before every service that pushes through it; buildApp attaches it to
   // the HTTP server. A logout or an account ban closes the sockets it concerns in every process.
@@ -166,7 +175,7 @@ export async function createAppContext(options: ContextOptions) {
     logger,
     onTransition: (notice) => {
       for (const update of notice.updates) sockets.update(update);
-      pushToAdmins(io, notice);
+      if (adminWatchers.watching()) pushToAdmins(io, notice);
     },
     onFinal: async (record) => {
       await callRecords.archive(
@@ -443,9 +452,12 @@ export async function createAppContext(options: ContextOptions) {
     authenticator,
     /** Socket.IO, not yet attached to an HTTP server (buildApp does that). */
     io,
+    /** Whether an admin panel is open anywhere (the panel's pushes are sent only then). */
+    adminWatchers,
     /** Fires delayed events and re-runs effects a crashed process left behind. */
     async startBackgroundWork() {
       await presence.start();
+      await adminWatchers.start();
       await authenticator.start();
       runtime.startWorker({ recoverEveryMs: 10_000 });
       im.delivery.start();
@@ -469,6 +481,7 @@ export async function createAppContext(options: ContextOptions) {
       // A server never attached has no engine to close, only its adapter.
       await io.close().catch(() => {});
       await presence.stop().catch(() => {});
+      await adminWatchers.stop();
       await authenticator.stop();
       await im.delivery.close();
       await redis.quit().catch(() => redis.disconnect());

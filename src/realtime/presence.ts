@@ -70,6 +70,8 @@ export function createPresence(options: PresenceOptions) {
       timer.unref();
     },
 
+    /** The server processes alive now (their heartbeat is fresh), this one included. */
+    liveProcesses,
     async stop(): Promise<void> {
       if (timer) clearInterval(timer);
       await Promise.all([redis.zrem(processesKey, processId), redis.del(socketsKey(processId))]);

@@ -26,7 +26,8 @@ export interface SocketServerOptions {
   authenticate(token: string): Promise<Authenticated | null>;
 }
 
-const RECOVERY_WINDOW_MS = 2 * 60 * 1000;
+/** How long Socket.IO keeps a disconnected socket's session (rooms, missed packets) for it to recover. */
+export const RECOVERY_WINDOW_MS = 2 * 60 * 1000;
 
 interface HandshakeAuth {
   token?: unknown;
