@@ -44,7 +44,15 @@ export interface LiveRoomCall {
   anchorId: string;
 }
 
-export type LiveRoomCloseReason = 'destroyed' | 'empty' | 'idle' | 'creator_timeout' | 'call_ended' | 'admin';
+export type LiveRoomCloseReason =
+  | 'destroyed'
+  | 'empty'
+  | 'idle'
+  | 'creator_timeout'
+  | 'call_ended'
+  | 'admin'
+  /** Never chosen by the machine: the server closed a room whose machine Redis lost (src/roomservice/lost-live-rooms.ts). */
+  | 'state_lost';
 
 export interface LiveRoomInput {
   roomId: string;

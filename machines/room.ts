@@ -48,7 +48,14 @@ import {
 
 export type Gender = 0 | 1 | 2;
 export type SeatName = 'male' | 'female';
-export type RoomEndReason = 'matchmaker_ended' | 'matchmaker_left' | 'matchmaker_logout' | 'admin' | 'banned';
+export type RoomEndReason =
+  | 'matchmaker_ended'
+  | 'matchmaker_left'
+  | 'matchmaker_logout'
+  | 'admin'
+  | 'banned'
+  /** Never chosen by the machine: the server closed a room whose machine Redis lost (src/rooms/lost-rooms.ts). */
+  | 'state_lost';
 /** QLive `user_type`: 0 none, 1 audience, 2 applied, 3 man on mic, 4 woman on mic, 5 matchmaker. */
 export type UserType = 0 | 1 | 2 | 3 | 4 | 5;
 

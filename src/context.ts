@@ -56,7 +56,7 @@ import { LIVE_ROOM } from './roomservice/live-room-kind.js';
 import { liveRoomMachineDefinition } from './roomservice/live-room-machine.definition.js';
 import { closeLostLiveRooms, lostRoomGroupDestroy } from './roomservice/lost-live-rooms.js';
 import { createOpenRoomsRepository } from './roomservice/open-rooms.repository.js';
-import { createRoomService } from './roomservice/roomservice.service.js';
+import { createRoomService, MAX_AUDIENCES, MAX_PUSHERS } from './roomservice/roomservice.service.js';
 import { createStreamMixing } from './roomservice/stream-mixing.js';
 import { createRoomServiceTokens } from './roomservice/tokens.js';
 import {
@@ -397,12 +397,25 @@ export async function createAppContext(options: ContextOptions) {
           roomIndex,
           machineExists: machineExists(roomMachines),
           announce,
+          archive: (roomId, snapshot) => callRecords.archive(ROOM.name, roomId, 'ended', snapshot, []),
+          graceMs: config.disconnectGraceMs,
         },
         // A room's row is written just before its machine: only a room older than this can be lost.
         10_000,
       );
       const roomServiceRooms = await closeLostLiveRooms(
-        { db, machineExists: machineExists(liveRoomMachines), enqueueIm: enqueueRoomServiceIm },
+        {
+          db,
+          machineExists: machineExists(liveRoomMachines),
+          enqueueIm: enqueueRoomServiceIm,
+          archive: (roomId, snapshot) => callRecords.archive(LIVE_ROOM.name, roomId, 'closed', snapshot, []),
+          limits: {
+            maxPushers: MAX_PUSHERS,
+            maxAudiences: MAX_AUDIENCES,
+            heartbeatTimeoutMs: config.roomService.heartbeatTimeoutMs,
+            emptyRoomTimeoutMs: config.roomService.emptyRoomTimeoutMs,
+          },
+        },
         // The row is written just after the machine; the margin covers a clock apart from Postgres's.
         10_000,
       );

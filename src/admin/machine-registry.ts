@@ -52,6 +52,7 @@ export const PANEL_MACHINES = {
       'insufficient_funds',
       'disconnect',
       'banned',
+      'state_lost',
     ] satisfies CallEndReason[],
     view: publicCallView,
     parties: (snapshot) => {
@@ -63,7 +64,14 @@ export const PANEL_MACHINES = {
     },
   }),
   room: panelMachine(roomMachine, {
-    endReasons: ['matchmaker_ended', 'matchmaker_left', 'admin', 'banned'] satisfies RoomEndReason[],
+    endReasons: [
+      'matchmaker_ended',
+      'matchmaker_left',
+      'matchmaker_logout',
+      'admin',
+      'banned',
+      'state_lost',
+    ] satisfies RoomEndReason[],
     view: roomView,
     parties: (snapshot) => {
       const { matchmakerId, seats } = snapshot.context;
@@ -83,6 +91,7 @@ export const PANEL_MACHINES = {
       'creator_timeout',
       'call_ended',
       'admin',
+      'state_lost',
     ] satisfies LiveRoomCloseReason[],
     view: liveRoomView,
     parties: (snapshot) => {

@@ -60,6 +60,12 @@ async function roomServiceRoom(host: LiveRoomClient, roomID: string) {
   expect(added.code).toBe(0);
 }
 
+/** What the admin panel shows of a machine (live from Redis, or its archive). */
+const adminMachine = (kind: string, id: string) =>
+  server.request('GET', `/admin/api/machines/${kind}/${id}`, {
+    headers: { authorization: `Bearer ${server.adminToken}` },
+  });
+
 const overMessagesTo = (groupId: string) =>
   im.messages.filter(
     (message) =>
@@ -155,9 +161,7 @@ describe('losing Redis entirely', () => {
       expect(Number(screen.body.diamond)).toBe(10_000 - ledger.diamonds);
 
       // The admin sees why it ended.
-      const admin = await server.request('GET', `/admin/api/machines/call/${call.callId}`, {
-        headers: { authorization: `Bearer ${server.adminToken}` },
-      });
+      const admin = await adminMachine('call', call.callId);
       expect(admin.status).toBe(200);
       expect(admin.body).toMatchObject({ source: 'archive', state: 'settled' });
       expect(JSON.stringify(admin.body)).toContain('state_lost');
@@ -196,6 +200,12 @@ describe('losing Redis entirely', () => {
     expect(lostRoomRow.rows).toEqual([{ closed_at: expect.any(Date), close_reason: 'state_lost' }]);
     await new Promise((resolve) => setTimeout(resolve, 4 * 300));
     for (const groupId of [...callRooms, roomID]) expect(destroyedGroups(groupId)).toHaveLength(1);
+    const lostRoomServiceRoom = await adminMachine('live_room', roomID);
+    expect(lostRoomServiceRoom.body).toMatchObject({
+      source: 'archive',
+      state: 'closed',
+      context: { creator: host.userID, endReason: 'state_lost' },
+    });
     await roomServiceRoom(host, roomID);
     expect(im.groups.has(roomID)).toBe(true);
 
@@ -206,6 +216,12 @@ describe('losing Redis entirely', () => {
       return rows[0] ?? null;
     }, 20_000);
     expect(room.end_reason).toBe('state_lost');
+    const lostRoom = await adminMachine('room', String(liveId));
+    expect(lostRoom.body).toMatchObject({
+      source: 'archive',
+      state: 'ended',
+      context: { matchmakerId: matchmaker.userId, groupId, endReason: 'state_lost' },
+    });
     // Its IM group is told the room is over, as when the host logs out: once, though every
     // reconciler run that follows looks again.
     await eventually(async () => overMessagesTo(groupId).length > 0);
