@@ -355,7 +355,18 @@ export const callMachine = setup({
       // Billing is prepaid: the first minute is charged on entry, each further one when it begins.
       entry: [
         'startBilling',
-        { type: 'chargeMinute', params: ({ context }) => ({ minute: context.minutesStarted }) },
+        // startCall charges minute 1 itself and says so in START (its outcome decided the answer):
+        // the machine charges it only when it was not paid, and warns at once when what is left
+        // will not pay minute 2.
+        enqueueActions(({ context, event, enqueue }) => {
+          const paid = event.type === 'START' ? event.firstMinutePaid : undefined;
+          if (!paid) {
+            enqueue({ type: 'chargeMinute', params: { minute: context.minutesStarted } });
+            return;
+          }
+          if (paid.guestDiamonds < context.unitPriceDiamonds)
+            enqueue.assign({ lowBalance: { minute: context.minutesStarted, diamond: paid.guestDiamonds } });
+        }),
         'scheduleNextTick',
       ],
       exit: 'cancelLiveTimers',
@@ -491,8 +502,8 @@ export function paidUntilOf(context: CallContext): number {
 /**
  * One transition of a call, for the parties' apps, in order: on creation both parties' sockets join
  * the call's own Socket.IO room; every transition's view goes to both parties and that room as
- * `call:update`. A `MINUTE_CHARGED` the machine took (the balance will not pay the next minute) then
- * warns the guest: `wallet:update` `{diamond, lowBalance: true, roomInstanceId, unitPriceDiamond,
+ * `call:update`. A `MINUTE_CHARGED` the machine took (the balance will not pay the next minute), or
+ * a `START` whose paid first minute left too little for the second, then warns the guest: `wallet:update` `{diamond, lowBalance: true, roomInstanceId, unitPriceDiamond,
  * paidUntil}`, and the view once more with `lowBalance: true`, `diamond` and `paidUntil`, so the
  * flagged view is the last one he holds for that minute.
  */
@@ -504,7 +515,8 @@ export function callUpdates<TView extends { roomInstanceId: unknown }>(
   const updates: UpdateNotice[] = [];
   if (transition.created) updates.push({ audience: parties, join: parties.userIds });
   updates.push({ audience: parties, event: 'call:update', payload: { ...view }, latest: true });
-  if (isOwnEvent(event) && event.type === 'MINUTE_CHARGED' && context.lowBalance) {
+  const warns = isOwnEvent(event) && (event.type === 'MINUTE_CHARGED' || event.type === 'START');
+  if (warns && context.lowBalance) {
     const guest = { userId: context.guestId };
     const paidUntil = paidUntilOf(context);
     const { diamond } = context.lowBalance;

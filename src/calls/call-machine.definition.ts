@@ -7,7 +7,7 @@ import {
 } from '../../machines/call.js';
 import type { MinuteCharge, MinuteResult } from '../billing/call-billing.js';
 import type { Db } from '../db/client.js';
-import type { EventOf, RuntimeEvent } from '../runtime/index.js';
+import type { EventOf } from '../runtime/index.js';
 import { defineMachine } from '../runtime/index.js';
 import type { CallIndex } from './call-index.js';
 import { CALL } from './call-kind.js';
@@ -26,13 +26,6 @@ export interface CallEffectsDeps {
   context(callId: string): Promise<CallContext | null>;
   /** The call is over: its RoomService room goes too (a no-op when it is gone already). */
   closeRoom(roomId: string): Promise<void>;
-}
-
-/** startCall charged minute 1 before sending START (calls.service.ts `start`): its outcome, or null. */
-function firstMinutePaidBy(event: RuntimeEvent): MinuteResult | null {
-  const paid =
-    event.type === 'START' ? (event as Extract<CallEvent, { type: 'START' }>).firstMinutePaid : undefined;
-  return paid ? { outcome: 'already', guestDiamonds: paid.guestDiamonds } : null;
 }
 
 /**
@@ -57,31 +50,28 @@ export function callMachineDefinition(deps: CallEffectsDeps) {
     // Minute n is scheduled once per call: its job is `call-<id>-minute-<n>` whoever scheduled it.
     oneShotTimers: /^minute-\d+$/,
     effects: {
-      chargeMinute: async ({ id, params, snapshot, event }) => {
+      chargeMinute: async ({ id, params, snapshot }) => {
         const context = snapshot?.context ?? (await deps.context(id));
         if (!context) return;
-        const paidByStart = params.minute === 1 ? firstMinutePaidBy(event) : null;
-        const { outcome, guestDiamonds } =
-          paidByStart ??
-          (await deps.chargeMinute({
-            callId: id,
-            minute: params.minute,
-            guestId: context.guestId,
-            anchorId: context.anchorId,
-            diamonds: context.unitPriceDiamonds,
-            points: context.unitPricePoints,
-            ...(params.minute === 1
-              ? {
-                  call: {
-                    initiator: context.initiator,
-                    createdAt: context.at,
-                    acceptedAt: context.acceptedAt ?? null,
-                    startedAt: context.startedAt ?? null,
-                    roomId: context.roomId ?? null,
-                  },
-                }
-              : {}),
-          }));
+        const { outcome, guestDiamonds } = await deps.chargeMinute({
+          callId: id,
+          minute: params.minute,
+          guestId: context.guestId,
+          anchorId: context.anchorId,
+          diamonds: context.unitPriceDiamonds,
+          points: context.unitPricePoints,
+          ...(params.minute === 1
+            ? {
+                call: {
+                  initiator: context.initiator,
+                  createdAt: context.at,
+                  acceptedAt: context.acceptedAt ?? null,
+                  startedAt: context.startedAt ?? null,
+                  roomId: context.roomId ?? null,
+                },
+              }
+            : {}),
+        });
         if (outcome === 'insufficient') {
           await deps.send(id, { type: 'CHARGE_FAILED', minute: params.minute });
           return;

@@ -131,6 +131,19 @@ describe('what transition() returns for each kind of action', () => {
     ]);
   });
 
+  it('going live with minute 1 already paid by startCall only cancels and schedules: no second charge', () => {
+    const [snapshot, actions] = transition(callMachine, create('guest'), {
+      type: 'START',
+      by: ANCHOR,
+      at: 5_000,
+      firstMinutePaid: { guestDiamonds: 940 },
+    });
+    expect(snapshot.value).toBe('live');
+    expect(snapshot.context.minutesStarted).toBe(1);
+    expect(snapshot.context.lowBalance).toBeUndefined();
+    expect(effects(actions).map((action) => action.type)).toEqual(['xstate.cancel', 'xstate.raise']);
+  });
+
   it('ending a live call cancels the next tick and settles the call', () => {
     const [snapshot, actions] = transition(callMachine, liveCall(), hangup(GUEST));
     expect(snapshot.value).toBe('ended');
@@ -750,6 +763,27 @@ describe('what the parties are told of a transition (callUpdates)', () => {
         audience: { userId: GUEST },
         event: 'call:update',
         payload: { ...hostView(after), lowBalance: true, diamond: 30, paidUntil },
+        latest: true,
+      },
+    ]);
+  });
+
+  it('going live with a paid minute 1 that leaves too little for minute 2 warns the guest in the same transition', () => {
+    const event: CallEvent = { type: 'START', by: ANCHOR, at: 5_000, firstMinutePaid: { guestDiamonds: 30 } };
+    const [snapshot] = transition(callMachine, create('guest'), event);
+    expect(snapshot.context.lowBalance).toEqual({ minute: 1, diamond: 30 });
+    const paidUntil = 5_000 + 60_000;
+    expect(updatesOf(snapshot, event)).toEqual([
+      { audience: PARTIES, event: 'call:update', payload: hostView(snapshot), latest: true },
+      {
+        audience: { userId: GUEST },
+        event: 'wallet:update',
+        payload: { diamond: 30, lowBalance: true, roomInstanceId: 42, unitPriceDiamond: 60, paidUntil },
+      },
+      {
+        audience: { userId: GUEST },
+        event: 'call:update',
+        payload: { ...hostView(snapshot), lowBalance: true, diamond: 30, paidUntil },
         latest: true,
       },
     ]);
