@@ -6,6 +6,7 @@
  * stalled and down again throughout, asserting the same HTTP answers and, once IM is back, the
  * same messages in the same order, none lost and none shown twice.
  */
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../helpers/clients.js';
 import type { RecordedImCall } from '../../helpers/fake-tencent-im.js';
@@ -34,12 +35,25 @@ interface Cast {
   groupId: string;
 }
 
+async function storedGroupOf(userId: number): Promise<string | null> {
+  const client = new pg.Client({ connectionString: h.server.databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query('select im_group_id from users where id = $1', [userId]);
+    return rows[0]?.im_group_id ?? null;
+  } finally {
+    await client.end();
+  }
+}
+
 /** The people of one evening; her IM group is made when the admin API makes her a matchmaker. */
 async function castOf(): Promise<Cast> {
   const matchmaker = await h.server.createUser({ role: 'matchmaker', nickname: '王红娘', gender: 2 });
   const group = await eventually(async () =>
     [...h.im.groups.values()].find((candidate) => candidate.owner === String(matchmaker.userId)),
   );
+  // Tencent made it; the server stores its id once the answer is back (the queue's follow-up).
+  await eventually(async () => (await storedGroupOf(matchmaker.userId)) === group.groupId);
   const guest = (nickname: string, gender: 1 | 2) => h.server.createUser({ role: 'guest', nickname, gender });
   return {
     matchmaker,
@@ -149,6 +163,8 @@ async function playEvening(cast: Cast, between: (act: number) => Promise<void> |
   await eventually(async () => (await h.userType(fang.token)) === 0);
   expect((await answered(imLogout(matchmaker))).body).toEqual(OK);
   await eventually(async () => (await h.userType(matchmaker.token)) === 0);
+  // The room's row is marked ended by an effect of the transition, just after it.
+  await eventually(async () => (await h.get('/get_livelist/', ming.token)).body.length === 0);
   const list = await answered(h.get('/get_livelist/', ming.token));
   expect(list).toEqual({ status: 200, body: [] });
   return normalized(answers, names);
