@@ -1,21 +1,33 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findOnPath, type PrivateRedis, startPrivateRedis } from '../../src/redis/private-redis.js';
 import { type DrivenCall, liveCall, ringingCall } from '../e2e/moderation/call-driver.js';
 import { startTestServer, type TestServer } from '../helpers/app.js';
 import { eventually } from '../helpers/clients.js';
 import { type FakeTencentIm, imEnv, startFakeTencentIm } from '../helpers/fake-tencent-im.js';
 import { LiveRoomClient } from '../helpers/liveroom-client.js';
-import { deleteKeysWithPrefix } from '../helpers/redis.js';
+import { useTestRedisUrl } from '../helpers/services.js';
 
 /**
- * Redis loses everything (its keys under this server's prefix are deleted: what FLUSHALL or a
- * replaced Redis without persistence does, without touching the other tests' keys) while calls are
- * live and a room is open. The reconciler must end them from what Postgres knows.
+ * Redis loses everything (FLUSHALL, what a Redis replaced without its data amounts to) while calls
+ * are live or ringing and rooms are open. The server runs on a redis-server of this file's own, so
+ * the flush touches no other test's keys. The reconciler must end everything from what Postgres knows.
  */
+let redisDir: string;
+let redis: PrivateRedis;
 let im: FakeTencentIm;
 let server: TestServer;
 let sql: pg.Pool;
 beforeAll(async () => {
+  const binary = findOnPath('redis-server');
+  if (!binary) throw new Error('redis-server must be installed');
+  redisDir = await mkdtemp(path.join(tmpdir(), 'co-lost-redis-'));
+  redis = await startPrivateRedis(binary, redisDir);
+  useTestRedisUrl(redis.url);
   im = await startFakeTencentIm();
   server = await startTestServer('lost_redis', {
     ...imEnv(im),
@@ -31,7 +43,19 @@ afterAll(async () => {
   await sql?.end();
   await server?.close();
   await im?.close();
+  useTestRedisUrl(null);
+  await redis?.stop();
+  if (redisDir) await rm(redisDir, { recursive: true, force: true });
 });
+
+async function flushAll(): Promise<void> {
+  const client = new Redis(redis.url);
+  try {
+    await client.flushall();
+  } finally {
+    client.disconnect();
+  }
+}
 
 const post = (path: string, body: Record<string, unknown>) => server.request('POST', path, { body });
 const qlive = (method: 'GET' | 'POST', path: string, token: string, body?: Record<string, unknown>) =>
@@ -126,7 +150,7 @@ describe('losing Redis entirely', () => {
       return charged.every((ledger) => ledger.minutes >= 2);
     }, 15_000);
 
-    await deleteKeysWithPrefix(server.redisPrefix);
+    await flushAll();
 
     for (const call of calls) {
       const record = await eventually(async () => {
@@ -237,5 +261,17 @@ describe('losing Redis entirely', () => {
     const entered = await qlive('GET', `/get_playurl/?live_id=${reopened.body.live_id}`, seated.token);
     expect(entered.status).toBe(200);
     expect((await qlive('GET', '/qlive_user/get_user_state/', seated.token)).body.user_type).toBe(1);
+
+    // The books balance: every account holds exactly what its entries say, and every currency sums to
+    // zero over all accounts (nothing was charged twice or created by the reconciliation).
+    const drifted = await sql.query(
+      `select a.id from accounts a left join ledger_entries e on e.account_id = a.id
+        group by a.id having a.balance <> coalesce(sum(e.amount), 0)`,
+    );
+    expect(drifted.rows).toEqual([]);
+    const unbalanced = await sql.query(
+      'select currency from accounts group by currency having sum(balance) <> 0',
+    );
+    expect(unbalanced.rows).toEqual([]);
   }, 60_000);
 });
