@@ -20,7 +20,7 @@
  * before quitting the ioredis client it passed in. A batch that fails in a live process is also
  * run again by that process soon (`retryFailedMs`), without waiting for the recovery threshold.
  */
-import { type AnyMachineSnapshot, type AnyStateMachine, initialTransition, transition } from 'xstate';
+import { type AnyMachineSnapshot, type AnyStateMachine, initialTransition } from 'xstate';
 import { AppError, badRequest, conflict, notFound, unavailable } from '../errors.js';
 import type { RedisClient } from '../redis/connection.js';
 import { BatchRunner } from './batch-runner.js';
@@ -31,6 +31,7 @@ import {
   type DelayedEventsOptions,
 } from './delayed-events.js';
 import { type ActionLike, planEffects, type Timers } from './effect-plan.js';
+import { pureTransition } from './inert-scope.js';
 import { assertId, assertKind, bullPrefixOf } from './keys.js';
 import { handleOf, type MachineHandle } from './machine-handle.js';
 import { MachineStore, type OutboxBatch, type RecentHistory } from './machine-store.js';
@@ -347,7 +348,7 @@ class Runtime<K extends string> implements MachineRuntime<K> {
       }
       // The pure transition() ignores status: a done snapshot would still take root-level events.
       if (snapshot.status !== 'active' || !snapshot.can(event)) return current('not-accepted');
-      const [next, actions] = transition(machine, snapshot, event);
+      const [next, actions] = pureTransition(machine, snapshot, event);
       if (next.status === 'error') throw new Error(`${kind} ${id}: ${event.type} put the machine in error`);
       const saved = await this.commit(kind, id, {
         expectedVersion: stored.version,
