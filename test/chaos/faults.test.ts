@@ -1,6 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -8,48 +6,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/redis/private-redis.js';
 import { startTestServer, type TestServer } from '../helpers/app.js';
 import { eventually } from '../helpers/clients.js';
+import { startOwnRedis, stopOwnRedis } from '../helpers/own-redis.js';
 
 const BILLING_INTERVAL_MS = 600;
-
-/** A redis-server of the test's own, with an append-only file so a restart keeps the data, as in production. */
-async function ownRedis(port: number, dir: string): Promise<ChildProcess> {
-  const child = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'yes',
-      '--appendfsync',
-      'always',
-      '--dir',
-      dir,
-    ],
-    { stdio: 'ignore' },
-  );
-  await eventually(
-    () =>
-      new Promise<boolean>((resolve) => {
-        const socket = net.connect(port, '127.0.0.1', () => {
-          socket.end();
-          resolve(true);
-        });
-        socket.on('error', () => resolve(false));
-      }),
-  );
-  return child;
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
 
 async function minuteKeys(databaseUrl: string, callId: number): Promise<string[]> {
   const client = new pg.Client({ connectionString: databaseUrl });
@@ -74,8 +33,8 @@ describe('faults', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'co-redis-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const port = await freePort();
-    let redis = await ownRedis(port, dir);
-    cleanups.push(() => stop(redis));
+    let redis = await startOwnRedis(port, dir);
+    cleanups.push(() => stopOwnRedis(redis));
     const server: TestServer = await startTestServer('fault_redis', {
       REDIS_URL: `redis://127.0.0.1:${port}`,
       BILLING_INTERVAL_MS: String(BILLING_INTERVAL_MS),
@@ -93,7 +52,7 @@ describe('faults', () => {
     const callId = applied.body.roomInstanceId;
     await post('/app/live/startCall', { token: anchor.token, targetUserId: guest.userId });
 
-    await stop(redis);
+    await stopOwnRedis(redis);
     const during = await post('/app/live/getMatchInfo', { token: anchor.token, targetUserId: guest.userId });
     expect(during.status).toBe(503);
     expect(during.body).toMatchObject({ code: 503, message: expect.any(String) });
@@ -102,7 +61,7 @@ describe('faults', () => {
     expect(health).toMatchObject({ status: 503, body: { redis: 'down', postgres: 'up' } });
     await new Promise((resolve) => setTimeout(resolve, BILLING_INTERVAL_MS * 2));
 
-    redis = await ownRedis(port, dir);
+    redis = await startOwnRedis(port, dir);
     const after = await eventually(async () => {
       const answer = await post('/app/live/getMatchInfo', {
         token: anchor.token,
