@@ -242,10 +242,25 @@ async function measureCallSetup(
   await callSetup({ baseUrl: base, pairs, rate: 50, durationMs: seconds(6) });
   const rates = process.env.BENCH_SETUP_RATES?.split(',').map(Number) ?? (quick ? [50] : [50, 100, 200]);
   for (const rate of rates) {
-    const usage = await cpuWindow(server);
-    const cost = await costWindow(server);
-    const measured = await callSetup({ baseUrl: base, pairs, rate, durationMs: seconds(5) });
-    const window = await usage.end();
+    let usage: Awaited<ReturnType<typeof cpuWindow>> | undefined;
+    let cost: Awaited<ReturnType<typeof costWindow>> | undefined;
+    let window: Awaited<ReturnType<NonNullable<typeof usage>['end']>> | undefined;
+    const measured = await callSetup({
+      baseUrl: base,
+      pairs,
+      rate,
+      durationMs: seconds(5),
+      window: {
+        open: async () => {
+          usage = await cpuWindow(server);
+          cost = await costWindow(server);
+        },
+        close: async () => {
+          [window] = await Promise.all([usage?.end(), cost?.stop()]);
+        },
+      },
+    });
+    if (!window || !cost) throw new Error('the call-setup window never opened');
     // The window also holds the hang-ups and settlements of the measured calls, so these are the
     // cost of a whole short call; test/integration/cost counts setup alone, exactly.
     const perCall = await cost.end(measured.completed, window.serverCpuSeconds);
@@ -556,9 +571,14 @@ async function costWindow(server: Child) {
     return { commands, reads, statements };
   };
   const before = await read();
+  let after: Awaited<ReturnType<typeof read>> | undefined;
   return {
+    /** Reads the counters at the window's end (end() reads them then if this was not called). */
+    async stop() {
+      after ??= await read();
+    },
     async end(calls: number, serverCpuSeconds: number) {
-      const after = await read();
+      after ??= await read();
       redis.disconnect();
       const per = (n: number) => (calls > 0 ? n / calls : Number.NaN);
       return {

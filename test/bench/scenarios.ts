@@ -127,6 +127,11 @@ export async function callSetup(options: {
   pairs: { guest: BenchUser; anchor: BenchUser }[];
   rate: number;
   durationMs: number;
+  /**
+   * Called once every socket is open, and again when the last call has settled, before the sockets
+   * close: the window between is the calls' alone (600 socket handshakes are not a call's cost).
+   */
+  window?: { open(): Promise<void>; close(): Promise<void> };
 }): Promise<{
   offered: number;
   completed: number;
@@ -143,6 +148,7 @@ export async function callSetup(options: {
     baseUrl,
     pairs.map((pair) => pair.guest),
   );
+  await options.window?.open();
   const free = pairs.map((_, index) => index);
   const toCalleePush: number[] = [];
   const setup: number[] = [];
@@ -222,6 +228,7 @@ export async function callSetup(options: {
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   }
   await Promise.allSettled(inflight);
+  await options.window?.close();
   for (const socket of [...anchorSockets, ...guestSockets]) socket.disconnect();
   return {
     offered,
