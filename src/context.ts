@@ -68,7 +68,7 @@ import {
 import { createTencentIm, IM_COMMANDS, type ImCall } from './tencent/im/index.js';
 import { createLiveStreams } from './tencent/live-streams.js';
 import { createAuthenticator } from './users/authenticator.js';
-import { createUsersService } from './users/users.service.js';
+import { createUsersService, USERS_CHANGED_CHANNEL } from './users/users.service.js';
 import { createWechatSignIn } from './users/wechat-accounts.service.js';
 
 export interface ContextOptions {
@@ -111,7 +111,9 @@ export async function createAppContext(options: ContextOptions) {
     tokenTtlMs: config.tokenTtlMs,
     defaultUnitPrice: config.unitPrice.default,
     unitPriceBounds: config.unitPrice,
+    rowCacheMs: config.userRowCacheMs,
   });
+  let stopHearingUserChanges: (() => Promise<void>) | undefined;
   const gifts = createGiftsService(db);
   const authenticator = createAuthenticator(db, {
     cacheMs: config.authCacheMs,
@@ -469,6 +471,11 @@ export async function createAppContext(options: ContextOptions) {
     adminWatchers,
     /** Fires delayed events and re-runs effects a crashed process left behind. */
     async startBackgroundWork() {
+      // Until this hears Postgres announce user changes, users' rows are read on every request.
+      stopHearingUserChanges = await database.listen(USERS_CHANGED_CHANNEL, {
+        notification: (userId) => users.rowChanged(Number(userId)),
+        hearing: users.hearingRowChanges,
+      });
       await presence.start();
       await adminWatchers.start();
       await authenticator.start();
@@ -496,6 +503,7 @@ export async function createAppContext(options: ContextOptions) {
       await presence.stop().catch(() => {});
       await adminWatchers.stop();
       await authenticator.stop();
+      await stopHearingUserChanges?.();
       await im.delivery.close();
       await redis.quit().catch(() => redis.disconnect());
     },

@@ -54,6 +54,12 @@ export const ConfigSchema = Type.Object({
   DEFAULT_UNIT_PRICE: Type.Integer({ default: 30, minimum: 1 }),
   /** How long a process remembers which user a token is (0 disables); never a field a write can change. */
   AUTH_CACHE_MS: Type.Integer({ default: 1_000, minimum: 0, maximum: 60_000 }),
+  /**
+   * How long a process may serve a user's row from memory (0: read it on every request). Every change
+   * is announced by Postgres (users_changed) and drops it at once; this bounds what a lost
+   * announcement could cost.
+   */
+  USER_ROW_CACHE_MS: Type.Integer({ default: 30_000, minimum: 0, maximum: 600_000 }),
   /** Lifetime of an API token issued at login or by the admin API. */
   TOKEN_TTL_DAYS: Type.Integer({ default: 30, minimum: 1 }),
   /** Tencent Cloud TRTC/IM application; unset: a development value, logged as such. */

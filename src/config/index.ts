@@ -30,6 +30,7 @@ export interface AppConfig {
   unitPrice: { min: number; max: number; default: number };
   tokenTtlMs: number;
   authCacheMs: number;
+  userRowCacheMs: number;
   tencent: {
     sdkAppId: number;
     secretKey: string;
@@ -127,6 +128,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     unitPrice: { min: raw.UNIT_PRICE_MIN, max: raw.UNIT_PRICE_MAX, default: raw.DEFAULT_UNIT_PRICE },
     tokenTtlMs: raw.TOKEN_TTL_DAYS * 24 * 60 * 60 * 1000,
     authCacheMs: raw.AUTH_CACHE_MS,
+    userRowCacheMs: raw.USER_ROW_CACHE_MS,
     tencent: {
       sdkAppId: orDevelopment('TENCENT_SDK_APP_ID'),
       secretKey: orDevelopment('TENCENT_SECRET_KEY'),

@@ -24,7 +24,62 @@ export interface Database {
   ping(): Promise<void>;
   /** Statements (each one round trip) sent so far by this process; null for the embedded PGlite. */
   statementsSent(): number | null;
+  /**
+   * LISTENs on `channel` (a fixed identifier) on a connection of its own, reconnecting by itself;
+   * `hearing` says when notifications start and stop arriving (any sent meanwhile are missed).
+   * Resolves with the function that stops listening.
+   */
+  listen(channel: string, handlers: ListenHandlers): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+export interface ListenHandlers {
+  notification(payload: string): void;
+  hearing(up: boolean): void;
+}
+
+/** A dedicated node-postgres connection for LISTEN (a pooled one would be handed to queries). */
+async function listenOnPostgres(
+  url: string,
+  channel: string,
+  handlers: ListenHandlers,
+): Promise<() => Promise<void>> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`not a channel name: ${channel}`);
+  let current: pg.Client | null = null;
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  const lost = (client: pg.Client) => {
+    if (current !== client) return;
+    current = null;
+    handlers.hearing(false);
+    client.end().catch(() => {});
+    if (!stopped) retry = setTimeout(() => void connect(), 1_000);
+  };
+  async function connect(): Promise<void> {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+    client.on('notification', (message) => {
+      if (message.channel === channel) handlers.notification(message.payload ?? '');
+    });
+    client.on('error', () => lost(client));
+    client.on('end', () => lost(client));
+    current = client;
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${channel}`);
+      if (current === client && !stopped) handlers.hearing(true);
+    } catch {
+      lost(client);
+    }
+  }
+  await connect();
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    const client = current;
+    current = null;
+    handlers.hearing(false);
+    await client?.end().catch(() => {});
+  };
 }
 
 export const MIGRATIONS_FOLDER = path.resolve(
@@ -78,6 +133,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
         await pool.query('select 1');
       },
       statementsSent,
+      listen: (channel, handlers) => listenOnPostgres(options.url as string, channel, handlers),
       close: () => pool.end(),
     };
   }
@@ -93,6 +149,14 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       await client.query('select 1');
     },
     statementsSent: () => null,
+    listen: async (channel, handlers) => {
+      const unlisten = await client.listen(channel, (payload) => handlers.notification(payload));
+      handlers.hearing(true);
+      return async () => {
+        handlers.hearing(false);
+        await unlisten();
+      };
+    },
     close: () => client.close(),
   };
 }

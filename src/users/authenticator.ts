@@ -38,9 +38,11 @@ const TOKEN_SHAPE = /^[0-9a-f]{40}$/;
 /**
  * Token → user. A polling client asks several times a second, so a process remembers for a moment
  * *who* a token is (its user id and expiry), never the user's row: the row (price, display flag,
- * profile, ban state) is read fresh on every request, so a write is seen by the next read in every
- * process. A revocation (logout) is published over Redis; every process drops the token from its
- * cache when told, and listeners (the socket server) disconnect what the token or user had open.
+ * profile, ban state) comes from `findUser` on every request, which serves it from memory only
+ * while Postgres's announcements of every change are heard (users/user-rows.ts), so a write is seen
+ * by the next read in every process. A revocation (logout) is published over Redis; every process
+ * drops the token from its cache when told, and listeners (the socket server) disconnect what the
+ * token or user had open.
  */
 export function createAuthenticator(db: Db, options: AuthenticatorOptions) {
   const cacheMs = options.cacheMs ?? 1_000;

@@ -4,8 +4,12 @@ import type { Db } from '../db/client.js';
 import { type Currency, type User, type UserRole, users } from '../db/schema/index.js';
 import { badRequest } from '../errors.js';
 import { issueToken } from './tokens.js';
+import { createUserRows } from './user-rows.js';
 
 export { USER_ROLES, type User, type UserRole } from '../db/schema/index.js';
+
+/** Where Postgres announces every change to a user's row (migrations/0010, a trigger on `users`). */
+export const USERS_CHANGED_CHANNEL = 'users_changed';
 
 export interface NewUser {
   role: UserRole;
@@ -24,6 +28,8 @@ export interface UsersServiceOptions {
   tokenTtlMs: number;
   defaultUnitPrice: number;
   unitPriceBounds: { min: number; max: number };
+  /** How long a user's row may be served from memory while changes are heard (user-rows.ts; 0: never). */
+  rowCacheMs: number;
 }
 
 export function createUsersService(db: Db, options: UsersServiceOptions) {
@@ -58,20 +64,21 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
     });
   }
 
-  // Every apply looks its target up: a prepared statement, built once and parsed once per connection.
+  // Every request reads its user, every apply its target: a prepared statement, built once and parsed once per connection.
   const byId = db
     .select()
     .from(users)
     .where(eq(users.id, sql.placeholder('id')))
     .prepare('user_by_id');
 
-  async function find(userId: number): Promise<User | null> {
-    const [user] = await byId.execute({ id: userId });
-    return user ?? null;
-  }
+  const rows = createUserRows({
+    load: async (userId) => (await byId.execute({ id: userId }))[0] ?? null,
+    ttlMs: options.rowCacheMs,
+  });
 
   async function updateDisplay(userId: number, display: 0 | 1): Promise<void> {
     await db.update(users).set({ display }).where(eq(users.id, userId));
+    rows.changed(userId);
   }
 
   /** Applies to calls created afterwards: a call copies the price when it starts ringing. */
@@ -83,9 +90,20 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
       );
     }
     await db.update(users).set({ unitPrice }).where(eq(users.id, userId));
+    rows.changed(userId);
   }
 
-  return { create, find, updateDisplay, updateUnitPrice };
+  return {
+    create,
+    /** A user's row: from memory while every change is heard, else from Postgres (user-rows.ts). */
+    find: rows.find,
+    /** Postgres announced a change of this user's row (`users_changed`), or another service made one. */
+    rowChanged: rows.changed,
+    /** Whether this process hears `users_changed` now. */
+    hearingRowChanges: rows.listening,
+    updateDisplay,
+    updateUnitPrice,
+  };
 }
 
 export type UsersService = ReturnType<typeof createUsersService>;
