@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { type Job, Queue, type RedisOptions, Worker } from 'bullmq';
 import { Counter, type Registry } from 'prom-client';
 import { AppError } from '../errors.js';
+import { CAPPED_BACKOFF, cappedBackoffSettings } from '../redis/capped-backoff.js';
 import { bullConnection, type RedisClient, type RedisTarget } from '../redis/connection.js';
 import { bullPrefixOf, type RuntimeLogger } from '../runtime/index.js';
 import type { RoomsService } from './rooms.service.js';
@@ -118,7 +119,7 @@ export function createImCallbacks(deps: ImCallbacksDeps) {
         {
           jobId: callbackJobId(command, body),
           attempts: ATTEMPTS,
-          backoff: { type: 'capped-exponential' },
+          backoff: CAPPED_BACKOFF,
           removeOnComplete: { age: DEDUPLICATION_WINDOW_SECONDS },
           removeOnFail: { age: 7 * 24 * 3600 },
         },
@@ -172,10 +173,7 @@ export function createImCallbacks(deps: ImCallbacksDeps) {
         connection: bullConnection(deps.connection, { maxRetriesPerRequest: null }, clusterClients),
         prefix: bullPrefix,
         concurrency: deps.concurrency ?? 8,
-        settings: {
-          backoffStrategy: (attemptsMade: number) =>
-            Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** Math.min(attemptsMade - 1, 20)),
-        },
+        settings: cappedBackoffSettings(FIRST_BACKOFF_MS, MAX_BACKOFF_MS),
       });
       worker.on('error', (err) => logger.error({ err }, 'qlive-im-callbacks worker error'));
     },

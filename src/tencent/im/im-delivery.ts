@@ -21,6 +21,7 @@
 import { createHash } from 'node:crypto';
 import { DelayedError, type Job, Queue, type RedisOptions, UnrecoverableError, Worker } from 'bullmq';
 import { Counter, type Registry } from 'prom-client';
+import { CAPPED_BACKOFF, cappedBackoffSettings } from '../../redis/capped-backoff.js';
 import { bullConnection, type RedisClient, type RedisTarget } from '../../redis/connection.js';
 import type { RuntimeLogger } from '../../runtime/index.js';
 import { createDeliveryOrder } from './delivery-order.js';
@@ -142,7 +143,7 @@ export function createImDelivery(options: ImDeliveryOptions) {
     await queue.add(call.command, data, {
       jobId: jobIdOf(call.id),
       attempts: 1_000_000,
-      backoff: { type: 'capped-exponential' },
+      backoff: CAPPED_BACKOFF,
       removeOnComplete: true,
       removeOnFail: { age: 7 * 24 * 3600, count: 1000 },
     });
@@ -233,10 +234,7 @@ export function createImDelivery(options: ImDeliveryOptions) {
         prefix: options.bullPrefix,
         concurrency: options.concurrency ?? 16,
         limiter: limiterFor(options.ratePerSecond ?? 200),
-        settings: {
-          backoffStrategy: (attemptsMade: number) =>
-            Math.min(maxBackoffMs, 250 * 2 ** Math.min(attemptsMade - 1, 20)),
-        },
+        settings: cappedBackoffSettings(250, maxBackoffMs),
       });
       worker.on('error', (err) => logger.error({ err }, 'tencent-im worker error'));
     },
