@@ -370,14 +370,12 @@ export async function createAppContext(options: ContextOptions) {
     everyMs: config.reconcileEveryMs,
     logger,
     reconcile: async () => {
-      const machineExists = (machines: { get(id: string): Promise<unknown> }) => async (id: string) =>
-        (await machines.get(id)) !== null;
       const calls = await settleLostCalls(
         {
           db,
           records: callRecords,
           callIndex,
-          machineExists: machineExists(callMachines),
+          machineExists: callMachines.exists,
           timings: {
             ringTimeoutMs: config.ringTimeoutMs,
             billingIntervalMs: config.billingIntervalMs,
@@ -397,7 +395,7 @@ export async function createAppContext(options: ContextOptions) {
         {
           db,
           roomIndex,
-          machineExists: machineExists(roomMachines),
+          machineExists: roomMachines.exists,
           announce,
           archive: (roomId, snapshot) => callRecords.archive(ROOM.name, roomId, 'ended', snapshot, []),
           graceMs: config.disconnectGraceMs,
@@ -408,7 +406,7 @@ export async function createAppContext(options: ContextOptions) {
       const roomServiceRooms = await closeLostLiveRooms(
         {
           db,
-          machineExists: machineExists(liveRoomMachines),
+          machineExists: liveRoomMachines.exists,
           enqueueIm: enqueueRoomServiceIm,
           archive: (roomId, snapshot) => callRecords.archive(LIVE_ROOM.name, roomId, 'closed', snapshot, []),
           limits: {

@@ -35,6 +35,8 @@ export interface MachineHandle<M extends AnyStateMachine, V> {
   /** Applies one event; `applied: false` (state untouched) when the machine does not accept it now. */
   send(id: string, event: EventOf<M>, options?: SendOptions): Promise<TypedSendResult<M, V>>;
   get(id: string): Promise<TypedInstanceState<M, V> | null>;
+  /** Whether Redis holds the instance, without reading it. */
+  exists(id: string): Promise<boolean>;
   /** The instance's context; null when there is no such instance. */
   context(id: string): Promise<ContextFrom<M> | null>;
   list(options?: { limit?: number }): Promise<string[]>;
@@ -58,6 +60,7 @@ interface KindKeyedRuntime {
   ): Promise<InstanceState>;
   send(kind: string, id: string, event: RuntimeEvent, options?: SendOptions): Promise<SendResult>;
   get(kind: string, id: string): Promise<InstanceState | null>;
+  exists(kind: string, id: string): Promise<boolean>;
   history(kind: string, id: string): Promise<TransitionRecord[]>;
   listActive(kind: string, options?: { limit?: number }): Promise<string[]>;
   timers(kind: string, id: string): Promise<ArmedTimer[]>;
@@ -85,6 +88,7 @@ export function handleOf<M extends AnyStateMachine, V>(
       const state = await runtime.get(name, id);
       return state ? typed(state) : null;
     },
+    exists: (id) => runtime.exists(name, id),
     context: async (id) => {
       const state = await runtime.get(name, id);
       return state ? (state.snapshot.context as ContextFrom<M>) : null;

@@ -108,6 +108,8 @@ export interface MachineRuntime<K extends string = string> {
   /** Applies one event; `applied: false` (state untouched) when the machine does not accept it now. */
   send(kind: K, id: string, event: RuntimeEvent, options?: SendOptions): Promise<SendResult>;
   get(kind: K, id: string): Promise<InstanceState | null>;
+  /** Whether Redis holds the instance (finished ones until they expire): one HGET, nothing decoded. */
+  exists(kind: K, id: string): Promise<boolean>;
   history(kind: K, id: string): Promise<TransitionRecord[]>;
   listActive(kind: K, options?: { limit?: number }): Promise<string[]>;
   /** The timers an instance has armed now, each with its BullMQ job as the queue sees it. */
@@ -437,6 +439,11 @@ class Runtime<K extends string> implements MachineRuntime<K> {
     const state = this.state(kind, stored.snapshot, stored.version, stored.updatedAt);
     this.readStates.set(state, { kind, id, timers: stored.timers });
     return state;
+  }
+
+  async exists(kind: K, id: string): Promise<boolean> {
+    assertId(id);
+    return (await this.store.currentVersion(kind, id)) !== null;
   }
 
   /** The instance as stored, its snapshot decoded; null when there is none. */
