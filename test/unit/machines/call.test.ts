@@ -712,6 +712,21 @@ describe('what the parties are told of a transition (callUpdates)', () => {
       created,
       final: snapshot.status === 'done',
     });
+  /** The view to both parties, then the guest's warning: his wallet, then the view flagged lowBalance. */
+  const viewThenWarning = (snapshot: CallSnapshot, diamond: number, paidUntil: number) => [
+    { audience: PARTIES, event: 'call:update', payload: hostView(snapshot), latest: true },
+    {
+      audience: { userId: GUEST },
+      event: 'wallet:update',
+      payload: { diamond, lowBalance: true, roomInstanceId: 42, unitPriceDiamond: 60, paidUntil },
+    },
+    {
+      audience: { userId: GUEST },
+      event: 'call:update',
+      payload: { ...hostView(snapshot), lowBalance: true, diamond, paidUntil },
+      latest: true,
+    },
+  ];
   const charged = (minute: number, diamond: number): CallEvent => ({
     type: 'MINUTE_CHARGED',
     minute,
@@ -752,41 +767,14 @@ describe('what the parties are told of a transition (callUpdates)', () => {
     const live = run(liveCall(), tick(2));
     const [after] = transition(callMachine, live, charged(2, 30));
     const paidUntil = (after.context.startedAt ?? 0) + 2 * 60_000;
-    expect(updatesOf(after, charged(2, 30))).toEqual([
-      { audience: PARTIES, event: 'call:update', payload: hostView(after), latest: true },
-      {
-        audience: { userId: GUEST },
-        event: 'wallet:update',
-        payload: { diamond: 30, lowBalance: true, roomInstanceId: 42, unitPriceDiamond: 60, paidUntil },
-      },
-      {
-        audience: { userId: GUEST },
-        event: 'call:update',
-        payload: { ...hostView(after), lowBalance: true, diamond: 30, paidUntil },
-        latest: true,
-      },
-    ]);
+    expect(updatesOf(after, charged(2, 30))).toEqual(viewThenWarning(after, 30, paidUntil));
   });
 
   it('going live with a paid minute 1 that leaves too little for minute 2 warns the guest in the same transition', () => {
     const event: CallEvent = { type: 'START', by: ANCHOR, at: 5_000, firstMinutePaid: { guestDiamonds: 30 } };
     const [snapshot] = transition(callMachine, create('guest'), event);
     expect(snapshot.context.lowBalance).toEqual({ minute: 1, diamond: 30 });
-    const paidUntil = 5_000 + 60_000;
-    expect(updatesOf(snapshot, event)).toEqual([
-      { audience: PARTIES, event: 'call:update', payload: hostView(snapshot), latest: true },
-      {
-        audience: { userId: GUEST },
-        event: 'wallet:update',
-        payload: { diamond: 30, lowBalance: true, roomInstanceId: 42, unitPriceDiamond: 60, paidUntil },
-      },
-      {
-        audience: { userId: GUEST },
-        event: 'call:update',
-        payload: { ...hostView(snapshot), lowBalance: true, diamond: 30, paidUntil },
-        latest: true,
-      },
-    ]);
+    expect(updatesOf(snapshot, event)).toEqual(viewThenWarning(snapshot, 30, 5_000 + 60_000));
   });
 });
 
