@@ -35,7 +35,7 @@ export function createAdminWatchers(options: AdminWatchersOptions) {
 
   const claimsHere = () => localSockets > 0 || Date.now() - lastLocalAt < lingerMs;
 
-  async function check(): Promise<boolean> {
+  async function check(): Promise<void> {
     const now = Date.now();
     if (claimsHere()) await redis.zadd(key, now + claimMs, processId);
     else if (lastLocalAt > 0) {
@@ -47,7 +47,6 @@ export function createAdminWatchers(options: AdminWatchersOptions) {
       redis.zrangebyscore(key, now, '+inf', 'LIMIT', 0, 1),
     ]);
     anywhere = live.length > 0;
-    return anywhere;
   }
 
   return {
