@@ -383,7 +383,7 @@ export async function createAppContext(options: ContextOptions) {
           },
           // A room machine that survived its call ends with it (its own end destroys the group).
           roomLost: async (roomId, callId) => {
-            if (await liveRoomMachines.get(roomId))
+            if (await liveRoomMachines.exists(roomId))
               await liveRoomMachines.send(roomId, { type: 'CALL_ENDED' }, { actor: 'system' });
             else await enqueueRoomServiceIm(lostRoomGroupDestroy(roomId, `call-${callId}`));
           },
